@@ -1,0 +1,33 @@
+export { parseJson, SourceText, JsonSyntaxError, toValue } from './json.ts';
+export type {
+  JsonNode,
+  JsonObject,
+  JsonArray,
+  JsonString,
+  JsonNumber,
+  JsonMember,
+  ParsedJson,
+  Position,
+  Span,
+  DuplicateKey,
+} from './json.ts';
+export { parsePolicy, readPolicy, readValueList, effectOf, POLICY_TYPES } from './model.ts';
+export type {
+  Policy,
+  PolicyType,
+  Statement,
+  PolicyString,
+  ValueList,
+  PrincipalElement,
+  PrincipalEntry,
+  PrincipalType,
+  ConditionEntry,
+  ConditionValue,
+  Path,
+  PathElement,
+} from './model.ts';
+export { parseArn, formatArn, arnMatches, isAccountId, PARTITIONS } from './arn.ts';
+export type { Arn } from './arn.ts';
+export { wildcardToRegExp, matchesWildcard, actionMatches, hasWildcard, wildcardCovers } from './wildcard.ts';
+export { scanVariables, substituteVariables } from './variables.ts';
+export type { PolicyVariable, VariableScan } from './variables.ts';

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { actionMatches, matchesWildcard, wildcardCovers } from './wildcard.ts';
+
+describe('IAM wildcard matching', () => {
+  it('matches actions case-insensitively', () => {
+    expect(actionMatches('s3:get*', 's3:GetObject')).toBe(true);
+    expect(actionMatches('S3:GETOBJECT', 's3:GetObject')).toBe(true);
+    expect(actionMatches('s3:Put*', 's3:GetObject')).toBe(false);
+    expect(actionMatches('*', 'iam:PassRole')).toBe(true);
+    expect(actionMatches('ec2:*Instances', 'ec2:DescribeInstances')).toBe(true);
+  });
+
+  it('matches resources case-sensitively with * and ?', () => {
+    expect(matchesWildcard('arn:aws:s3:::bucket/*', 'arn:aws:s3:::bucket/a/b')).toBe(true);
+    expect(matchesWildcard('arn:aws:s3:::Bucket/*', 'arn:aws:s3:::bucket/a')).toBe(false);
+    expect(matchesWildcard('arn:aws:s3:::b?cket', 'arn:aws:s3:::bucket')).toBe(true);
+    expect(matchesWildcard('arn:aws:s3:::b?cket', 'arn:aws:s3:::buucket')).toBe(false);
+  });
+
+  it('treats regular-expression characters literally', () => {
+    expect(matchesWildcard('a.b+(c)', 'a.b+(c)')).toBe(true);
+    expect(matchesWildcard('a.b', 'axb')).toBe(false);
+  });
+
+  it('decides pattern containment', () => {
+    expect(wildcardCovers('s3:Get*', 's3:GetObject', true)).toBe(true);
+    expect(wildcardCovers('s3:*', 's3:Get*', true)).toBe(true);
+    expect(wildcardCovers('s3:Get*', 's3:*', true)).toBe(false);
+    expect(wildcardCovers('s3:GetObject', 's3:Get*', true)).toBe(false);
+    expect(wildcardCovers('arn:aws:s3:::b/*', 'arn:aws:s3:::b/x/*')).toBe(true);
+    expect(wildcardCovers('arn:aws:s3:::b/*', 'arn:aws:s3:::c/x')).toBe(false);
+    expect(wildcardCovers('a?c', 'abc')).toBe(true);
+    expect(wildcardCovers('abc', 'a?c')).toBe(false);
+    expect(wildcardCovers('*', 'anything')).toBe(true);
+  });
+});

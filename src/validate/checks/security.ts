@@ -1,0 +1,3 @@
+import type { CheckDefinition } from '../check.ts';
+
+export const securityChecks: CheckDefinition[] = [];
