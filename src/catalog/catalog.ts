@@ -93,7 +93,6 @@ interface ServiceIndex {
   readonly info: ServiceInfo;
   readonly actions: Map<string, ActionInfo>; // lower-case action name → info
   readonly actionList: readonly ActionInfo[];
-  readonly resourceTypes: Map<string, ResourceTypeInfo>; // lower-case key → info
   readonly conditionKeys: Map<string, ConditionKeyInfo>; // lower-case key → info
   readonly templatedKeys: readonly TemplatedKey[];
 }
@@ -126,6 +125,9 @@ function templateToRegExp(key: string): RegExp | undefined {
 export class Catalog {
   private readonly serviceNames: Map<string, ServiceInfo>;
   private readonly loaded = new Map<string, ServiceIndex>();
+  // Resource types load apart from actions: ARN checks need every service's formats, which is a
+  // small part of the reference.
+  private readonly resourceTypesLoaded = new Map<string, Map<string, ResourceTypeInfo>>();
   private readonly globalKeys = new Map<string, ConditionKeyInfo>();
   private readonly globalTemplated: TemplatedKey[] = [];
   private rcpServiceSet: Set<string> | undefined;
@@ -210,11 +212,11 @@ export class Catalog {
   }
 
   resourceType(service: string, key: string): ResourceTypeInfo | undefined {
-    return this.index(service)?.resourceTypes.get(key.toLowerCase());
+    return this.resourceTypeIndex(service)?.get(key.toLowerCase());
   }
 
   resourceTypesOf(service: string): ResourceTypeInfo[] {
-    return [...(this.index(service)?.resourceTypes.values() ?? [])];
+    return [...(this.resourceTypeIndex(service)?.values() ?? [])];
   }
 
   /**
@@ -257,6 +259,28 @@ export class Catalog {
     return this.rcpServiceSet.has(service.toLowerCase());
   }
 
+  private resourceTypeIndex(service: string): Map<string, ResourceTypeInfo> | undefined {
+    const prefix = service.toLowerCase();
+    const cached = this.resourceTypesLoaded.get(prefix);
+    if (cached) return cached;
+    const info = this.serviceNames.get(prefix);
+    if (!info) return undefined;
+    const raw = readData<Record<string, { key: string; arn: string; conditionKeys: string[] }>>(
+      `resourceTypes/${info.prefix}.json`,
+    );
+    const types = new Map<string, ResourceTypeInfo>();
+    for (const [lower, r] of Object.entries(raw)) {
+      types.set(lower, {
+        service: info.prefix,
+        key: r.key,
+        arnTemplate: r.arn,
+        conditionKeys: r.conditionKeys,
+      });
+    }
+    this.resourceTypesLoaded.set(prefix, types);
+    return types;
+  }
+
   private index(service: string): ServiceIndex | undefined {
     const prefix = service.toLowerCase();
     const cached = this.loaded.get(prefix);
@@ -271,9 +295,6 @@ export class Catalog {
   private build(info: ServiceInfo): ServiceIndex {
     const file = `${info.prefix}.json`;
     const rawActions = readData<Record<string, RawAction>>(`actions/${file}`);
-    const rawTypes = readData<Record<string, { key: string; arn: string; conditionKeys: string[] }>>(
-      `resourceTypes/${file}`,
-    );
     const rawKeys = readData<Record<string, { key: string; type: string }>>(`conditionKeys/${file}`);
 
     const actions = new Map<string, ActionInfo>();
@@ -294,15 +315,6 @@ export class Catalog {
         wildcardOnly: a.resourceTypes.length === 0,
       });
     }
-    const resourceTypes = new Map<string, ResourceTypeInfo>();
-    for (const [lower, r] of Object.entries(rawTypes)) {
-      resourceTypes.set(lower, {
-        service: info.prefix,
-        key: r.key,
-        arnTemplate: r.arn,
-        conditionKeys: r.conditionKeys,
-      });
-    }
     const conditionKeys = new Map<string, ConditionKeyInfo>();
     const templatedKeys: TemplatedKey[] = [];
     for (const [lower, k] of Object.entries(rawKeys)) {
@@ -320,7 +332,6 @@ export class Catalog {
       info,
       actions,
       actionList: [...actions.values()],
-      resourceTypes,
       conditionKeys,
       templatedKeys,
     };

@@ -8,3 +8,23 @@ export type {
   ResourceTypeInfo,
   ServiceInfo,
 } from './catalog.ts';
+export {
+  PRIVILEGE_ESCALATION_ACTIONS,
+  PRIVILEGE_ESCALATION_COMBINATIONS,
+  CREDENTIALS_EXPOSURE_ACTIONS,
+  DATA_EXFILTRATION_ACTIONS,
+  RESOURCE_EXPOSURE_ACTIONS,
+  privilegeEscalationAction,
+  credentialsExposureAction,
+  dataExfiltrationAction,
+  resourceExposureAction,
+  riskCategoriesOf,
+  combinationsInvolving,
+} from './risk.ts';
+export type {
+  RiskCategory,
+  RiskyAction,
+  PrivilegeEscalationAction,
+  CredentialsExposureAction,
+  PrivilegeEscalationCombination,
+} from './risk.ts';

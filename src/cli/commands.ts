@@ -1,6 +1,6 @@
-// The subcommands of `grantflow`; adding a command is adding an entry.
+// The subcommands of `grantflow`; adding a command is adding an entry. Each command's module is
+// loaded only when it runs, so `grantflow validate` does not pay for the AWS SDK.
 import type { CliIo } from './io.ts';
-import { validateCommand } from './validate.ts';
 
 export interface Command {
   readonly summary: string;
@@ -8,6 +8,14 @@ export interface Command {
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
-export const COMMANDS: Record<string, Command> = {
-  validate: validateCommand,
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  validate: {
+    summary: 'Validate IAM policies like IAM Access Analyzer, offline',
+    load: async () => (await import('./validate.ts')).validateCommand,
+  },
 };

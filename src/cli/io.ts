@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
+  /** Standard input as it arrives, for commands that stream (absent: use readStdin). */
+  readonly stdinStream?: () => AsyncIterable<string | Uint8Array>;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -27,6 +29,7 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    stdinStream: () => process.stdin,
     cwd: process.cwd(),
     env: process.env,
   };

@@ -28,6 +28,29 @@ export type {
 } from './model.ts';
 export { parseArn, formatArn, arnMatches, isAccountId, PARTITIONS } from './arn.ts';
 export type { Arn } from './arn.ts';
-export { wildcardToRegExp, matchesWildcard, actionMatches, hasWildcard, wildcardCovers } from './wildcard.ts';
+export {
+  wildcardToRegExp,
+  matchesWildcard,
+  actionMatches,
+  hasWildcard,
+  wildcardCovers,
+  wildcardsIntersect,
+} from './wildcard.ts';
 export { scanVariables, substituteVariables } from './variables.ts';
 export type { PolicyVariable, VariableScan } from './variables.ts';
+export {
+  BASE_OPERATORS,
+  IF_EXISTS_SUFFIX,
+  OPERATOR_FAMILIES,
+  SET_QUALIFIERS,
+  familyInfo,
+  parseOperator,
+} from './operators.ts';
+export type {
+  BaseOperator,
+  Comparison,
+  FamilyInfo,
+  OperatorFamily,
+  ParsedOperator,
+  SetQualifier,
+} from './operators.ts';

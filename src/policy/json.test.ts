@@ -65,6 +65,16 @@ describe('parseJson', () => {
     expect(syntaxError('['.repeat(100_000)).message).toContain('nesting deeper');
   });
 
+  it('keeps a "__proto__" key as data', () => {
+    const value = toValue(parseJson('{"__proto__": {"polluted": true}, "a": 1}').root) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('tolerates a byte-order mark', () => {
     expect(toValue(parseJson('\ufeff{"a": 1}').root)).toEqual({ a: 1 });
   });

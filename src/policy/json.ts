@@ -368,7 +368,15 @@ export function toValue(node: JsonNode): unknown {
   switch (node.type) {
     case 'object': {
       const out: Record<string, unknown> = {};
-      for (const m of node.members) out[m.key] = toValue(m.value);
+      // defineProperty, not assignment: a "__proto__" key must stay data, not replace the prototype.
+      for (const m of node.members) {
+        Object.defineProperty(out, m.key, {
+          value: toValue(m.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return out;
     }
     case 'array':

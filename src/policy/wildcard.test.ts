@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionMatches, matchesWildcard, wildcardCovers } from './wildcard.ts';
+import { actionMatches, matchesWildcard, wildcardCovers, wildcardsIntersect } from './wildcard.ts';
 
 describe('IAM wildcard matching', () => {
   it('matches actions case-insensitively', () => {
@@ -32,5 +32,16 @@ describe('IAM wildcard matching', () => {
     expect(wildcardCovers('a?c', 'abc')).toBe(true);
     expect(wildcardCovers('abc', 'a?c')).toBe(false);
     expect(wildcardCovers('*', 'anything')).toBe(true);
+  });
+});
+
+describe('wildcardsIntersect', () => {
+  it('finds a common string between wildcard patterns, or proves there is none', () => {
+    expect(wildcardsIntersect('iam:*', 'iam:PassRole', true)).toBe(true);
+    expect(wildcardsIntersect('s3:Get*', '*Object', true)).toBe(true);
+    expect(wildcardsIntersect('iam:*', 's3:GetObject', true)).toBe(false);
+    expect(wildcardsIntersect('s3:Get?', 's3:GetAB', false)).toBe(false);
+    expect(wildcardsIntersect('S3:GET*', 's3:getobject', true)).toBe(true);
+    expect(wildcardsIntersect('S3:GET*', 's3:getobject', false)).toBe(false);
   });
 });
