@@ -18,4 +18,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Validate IAM policies like IAM Access Analyzer, offline',
     load: async () => (await import('./validate.ts')).validateCommand,
   },
+  simulate: {
+    summary: "Decide and explain a request with AWS's policy evaluation logic",
+    load: async () => (await import('./simulate.ts')).simulateCommand,
+  },
 };

@@ -1,0 +1,412 @@
+// `grantflow simulate`: AWS's authorization decision for one request, explained, or for a stream
+// of JSON Lines requests in batch mode.
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  BatchEvaluator,
+  PRINCIPAL_KINDS,
+  PolicyInputError,
+  RequestError,
+  compilePolicySet,
+  explain,
+} from '../evaluate/index.ts';
+import type {
+  CompileWarning,
+  ContextScalar,
+  EvaluatedPolicyType,
+  EvaluationRequest,
+  Explanation,
+  NamedPolicy,
+  PolicySetInput,
+  PrincipalKind,
+} from '../evaluate/index.ts';
+import { JsonSyntaxError, SourceText, parseJson } from '../policy/index.ts';
+import type { Command } from './commands.ts';
+import { EXIT, UsageError, oneOf, readInputFile } from './io.ts';
+import type { CliIo } from './io.ts';
+
+const FORMATS = ['text', 'json'] as const;
+
+const HELP = `Usage: grantflow simulate --principal ARN --action ACTION --resource ARN [policies] [options]
+       grantflow simulate --batch FILE.jsonl|-
+
+Decides whether AWS would allow a request, following the IAM policy evaluation logic, and says why:
+the outcome per policy type, the policy type that blocked, the matching statements with their
+positions, and the context keys a condition needed and did not get.
+
+Policies (each FILE is a JSON policy document):
+  --policy FILE                identity-based policy of the principal (repeatable)
+  --resource-policy FILE       resource-based policy (bucket policy, role trust policy, key policy…)
+  --boundary FILE              permissions boundary (repeatable; each one must allow)
+  --session-policy FILE        session policy of a role session or federated user
+  --scp FILE[,FILE…]           service control policies of one organization level, from the root
+                               down to the account: repeat the option once per level
+  --rcp FILE[,FILE…]           resource control policies of one organization level (same way)
+  --vpc-endpoint-policy FILE   policy of a VPC endpoint the request goes through (repeatable)
+
+Request:
+  --principal ARN              user, role, assumed-role session, federated user or root ARN; a service
+                               principal (lambda.amazonaws.com); an account id; * for anonymous
+  --principal-kind KIND        ${PRINCIPAL_KINDS.join(', ')}
+                               (inferred from the principal when omitted)
+  --session-issuer ARN         role ARN of a session (with its path), or the user who federated
+  --action ACTION              service:Action
+  --resource ARN               the resource ARN (or *)
+  --resource-account ID        the resource's account (default: from the ARN, else the principal's)
+  --context KEY=VALUE          a request context key; repeat a key for a multivalued key
+                               (values are never split on commas)
+
+Output:
+  --format FORMAT              text (default) or json
+
+Batch mode:
+  --batch FILE|-               read one JSON request per line and write one JSON result per line,
+                               in order; "-" reads standard input. A line:
+                                 {"request": {"principal", "action", "resource", "resourceAccount"?,
+                                  "principalKind"?, "sessionIssuer"?, "context"?: {key: value|[values]}},
+                                  "identityPolicies"?: [...], "resourcePolicy"?: {...},
+                                  "permissionsBoundaries"?: [...], "sessionPolicy"?: {...},
+                                  "serviceControlPolicies"?: [[...one list per level...]],
+                                  "resourceControlPolicies"?: [[...]], "vpcEndpointPolicies"?: [...]}
+                               (a policy is a JSON object or its text). A result:
+                                 {"decision", "blockedBy", "matchedStatements", "missingContextKeys"}
+                               A line that cannot be evaluated gets {"line", "field", "error"}.
+
+Context keys derived when the request does not give them: aws:PrincipalArn, aws:PrincipalAccount,
+aws:PrincipalType, aws:username (IAM users), aws:PrincipalIsAWSService, aws:PrincipalServiceName,
+aws:ResourceAccount. Nothing else is assumed: aws:CurrentTime, aws:SourceIp… must be given.
+
+Exit codes: 0 allowed (batch: every line evaluated), 1 denied, 2 bad usage or input (batch: a line
+could not be evaluated), 3 runtime failure.
+`;
+
+export const simulateCommand: Command = {
+  summary: "Decide and explain a request with AWS's policy evaluation logic",
+  help: HELP,
+  run: runSimulate,
+};
+
+const OPTIONS = {
+  policy: { type: 'string', multiple: true },
+  'resource-policy': { type: 'string' },
+  boundary: { type: 'string', multiple: true },
+  'session-policy': { type: 'string' },
+  scp: { type: 'string', multiple: true },
+  rcp: { type: 'string', multiple: true },
+  'vpc-endpoint-policy': { type: 'string', multiple: true },
+  principal: { type: 'string' },
+  'principal-kind': { type: 'string' },
+  'session-issuer': { type: 'string' },
+  action: { type: 'string' },
+  resource: { type: 'string' },
+  'resource-account': { type: 'string' },
+  context: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  batch: { type: 'string' },
+} as const;
+
+async function runSimulate(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.batch !== undefined) {
+    const others = Object.keys(values).filter((k) => k !== 'batch');
+    if (others.length > 0) {
+      throw new UsageError(
+        `--batch takes its requests and policies from the input; --${others[0]} cannot be used with it`,
+      );
+    }
+    return runBatch(values.batch, io);
+  }
+  const format = oneOf('format', values.format, FORMATS, 'text');
+  for (const name of ['principal', 'action', 'resource'] as const) {
+    if (values[name] === undefined) throw new UsageError(`--${name} is required (or use --batch)`);
+  }
+  const principalKind =
+    values['principal-kind'] === undefined
+      ? undefined
+      : oneOf<PrincipalKind>('principal-kind', values['principal-kind'], PRINCIPAL_KINDS, 'user');
+  const request: EvaluationRequest = {
+    principal: values.principal!,
+    principalKind,
+    sessionIssuer: values['session-issuer'],
+    action: values.action!,
+    resource: values.resource!,
+    resourceAccount: values['resource-account'],
+    context: parseContext(values.context ?? []),
+  };
+
+  const files = new Map<string, string>();
+  const read = async (file: string, field: string): Promise<NamedPolicy> => {
+    files.set(field, file);
+    const text = await readInputFile(resolve(io.cwd, file));
+    checkPolicyText(file, text);
+    return { name: file, document: text };
+  };
+  const readAll = (list: readonly string[] | undefined, field: string) =>
+    Promise.all((list ?? []).map((f, i) => read(f, `${field}[${i}]`)));
+  const readLevels = (list: readonly string[] | undefined, field: string, option: string) =>
+    Promise.all(
+      (list ?? []).map((level, l) => {
+        const names = level.split(',').filter((f) => f.trim() !== '');
+        if (names.length === 0) throw new UsageError(`--${option} needs at least one file per level`);
+        return Promise.all(names.map((f, i) => read(f.trim(), `${field}[${l}][${i}]`)));
+      }),
+    );
+  const set: PolicySetInput = {
+    identityPolicies: await readAll(values.policy, 'identityPolicies'),
+    resourcePolicy: values['resource-policy'] && (await read(values['resource-policy'], 'resourcePolicy')),
+    permissionsBoundaries: await readAll(values.boundary, 'permissionsBoundaries'),
+    sessionPolicy: values['session-policy'] && (await read(values['session-policy'], 'sessionPolicy')),
+    serviceControlPolicies: await readLevels(values.scp, 'serviceControlPolicies', 'scp'),
+    resourceControlPolicies: await readLevels(values.rcp, 'resourceControlPolicies', 'rcp'),
+    vpcEndpointPolicies: await readAll(values['vpc-endpoint-policy'], 'vpcEndpointPolicies'),
+  };
+
+  let compiled;
+  let explanation: Explanation;
+  try {
+    compiled = compilePolicySet(set);
+    explanation = explain(compiled, request);
+  } catch (err) {
+    if (err instanceof PolicyInputError)
+      throw new UsageError(`${files.get(err.field) ?? err.field}: ${err.detail}`);
+    if (err instanceof RequestError) throw new UsageError(`--${optionOf(err.field)}: ${err.detail}`);
+    throw err;
+  }
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ ...explanation, warnings: compiled.warnings }, null, 2)}\n`);
+  } else {
+    for (const w of compiled.warnings) io.stderr.write(`grantflow simulate: note: ${describeWarning(w)}\n`);
+    io.stdout.write(formatExplanation(explanation, request));
+  }
+  return explanation.decision === 'Allowed' ? EXIT.ok : EXIT.checkFailed;
+}
+
+function optionOf(field: string): string {
+  if (field.startsWith('context')) return 'context';
+  return (
+    { principal: 'principal', action: 'action', resource: 'resource', request: 'principal' }[field] ?? field
+  );
+}
+
+/** Rejects a policy file that is not JSON, naming the file and where. */
+function checkPolicyText(file: string, text: string): void {
+  try {
+    const { root } = parseJson(text);
+    if (root.type !== 'object') throw new UsageError(`${file}: a policy must be a JSON object`);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    const pos = new SourceText(text).position(err.offset);
+    throw new UsageError(`${file}:${pos.line}:${pos.column + 1}: invalid JSON: ${err.message}`);
+  }
+}
+
+/** `--context key=value`, repeated: a key given twice is multivalued. */
+function parseContext(
+  entries: readonly string[],
+): Record<string, ContextScalar | ContextScalar[]> | undefined {
+  if (entries.length === 0) return undefined;
+  const context: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--context takes KEY=VALUE (got "${entry}")`);
+    const key = entry.slice(0, eq);
+    (context[key] ??= []).push(entry.slice(eq + 1));
+  }
+  return Object.fromEntries(Object.entries(context).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
+}
+
+const TYPE_NAMES: Record<EvaluatedPolicyType, string> = {
+  identity: 'identity-based policies',
+  resource: 'resource-based policy',
+  boundary: 'permissions boundary',
+  session: 'session policy',
+  scp: 'service control policies',
+  rcp: 'resource control policies',
+  vpcEndpoint: 'VPC endpoint policies',
+};
+
+function describeWarning(w: CompileWarning): string {
+  const where =
+    w.source ?? `${w.policyType} policy ${w.level === undefined ? '' : `level ${w.level} `}#${w.policyIndex}`;
+  return `${where}${w.statementIndex === undefined ? '' : ` statement ${w.statementIndex}`}: ${w.message}`;
+}
+
+function formatExplanation(e: Explanation, request: EvaluationRequest): string {
+  const out: string[] = [];
+  const why =
+    e.blockedBy === null
+      ? ''
+      : e.decision === 'ExplicitlyDenied'
+        ? ` by a Deny statement in the ${TYPE_NAMES[e.blockedBy]}`
+        : `: the ${TYPE_NAMES[e.blockedBy]} ${e.blockedBy === 'identity' ? 'do' : 'does'} not allow it`;
+  out.push(`${e.decision}${why}`);
+  out.push(
+    `  principal  ${request.principal} (${e.principalKind}${e.principalAccount ? `, account ${e.principalAccount}` : ''})`,
+  );
+  out.push(`  action     ${request.action}`);
+  out.push(
+    `  resource   ${request.resource}${e.resourceAccount ? ` (account ${e.resourceAccount}${e.crossAccount ? ', cross-account' : ''})` : ''}`,
+  );
+  if (e.resourcePolicyRequired)
+    out.push(`  the ${e.resourcePolicyRequired} must allow this principal explicitly`);
+  if (e.resourceGrant !== 'none') {
+    const grant = {
+      direct: 'names the principal itself',
+      role: "names the principal's role (still limited by boundaries and session policies)",
+      account: "names only the principal's account (its identity policies must allow)",
+    }[e.resourceGrant];
+    out.push(`  the resource policy ${grant}`);
+  }
+  out.push('', 'Policy types:');
+  for (const [type, outcome] of Object.entries(e.policyTypes)) {
+    if (outcome !== 'Absent') out.push(`  ${type.padEnd(12)} ${outcome}`);
+  }
+  out.push('', e.matchedStatements.length === 0 ? 'No statement matched.' : 'Matched statements:');
+  for (const m of e.matchedStatements) {
+    const where = `${m.source ?? m.policyType}:${m.span.start.line}:${m.span.start.column + 1}`;
+    const level = m.level === undefined ? '' : ` level ${m.level}`;
+    out.push(
+      `  ${where}  ${m.effect.padEnd(5)} ${m.policyType}${level}${m.sid === undefined ? '' : ` Sid "${m.sid}"`}`,
+    );
+  }
+  if (e.missingContextKeys.length > 0)
+    out.push('', `Missing context keys: ${e.missingContextKeys.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+function cannotRead(file: string, err: unknown): never {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  throw new UsageError(`cannot read ${file}: ${why}`);
+}
+
+/** What evaluating a block of whole lines gives: its result lines, and how many lines were bad. */
+interface BlockResult {
+  readonly out: string;
+  readonly lines: number;
+  readonly bad: number;
+}
+
+/**
+ * Evaluates every line of a block (UTF-8, lines ended by \n; a last line may lack it), numbering
+ * them from `firstLine`. Blank lines are counted but get no result.
+ */
+function evaluateBlock(evaluator: BatchEvaluator, bytes: Buffer, firstLine: number): BlockResult {
+  let out = '';
+  let bad = 0;
+  let lineNumber = firstLine;
+  for (let start = 0; start < bytes.length; lineNumber++) {
+    let nl = bytes.indexOf(10, start);
+    if (nl < 0) nl = bytes.length;
+    let end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+    let blank = true;
+    for (let i = start; i < end && blank; i++) blank = bytes[i] === 32 || bytes[i] === 9;
+    if (!blank) {
+      const result = evaluator.evaluateBytes(bytes, start, end, lineNumber);
+      if (!result.ok) bad++;
+      out += `${result.json}\n`;
+    }
+    end = nl + 1;
+    start = end;
+  }
+  return { out, lines: lineNumber - firstLine, bad };
+}
+
+/** A Buffer view of the bytes (Buffer's indexOf is a memchr; Uint8Array's is not). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+async function openBatchInput(
+  source: string,
+  io: CliIo,
+): Promise<{ chunks: AsyncIterable<string | Uint8Array>; close: () => Promise<void> }> {
+  if (source === '-') {
+    const stream = io.stdinStream?.();
+    const whole = async function* () {
+      yield await io.readStdin();
+    };
+    return { chunks: stream ?? whole(), close: async () => {} };
+  }
+  const path = resolve(io.cwd, source);
+  const info = await stat(path).catch((err: unknown) => cannotRead(source, err));
+  if (info.isDirectory()) throw new UsageError(`cannot read ${source}: it is a directory`);
+  const handle = await open(path, 'r').catch((err: unknown) => cannotRead(source, err));
+  return { chunks: readChunks(handle, 4 << 20), close: () => handle.close() };
+}
+
+/**
+ * The file's bytes in chunks, read ahead into two buffers used in turn: a chunk is valid until
+ * the next one is asked for.
+ */
+async function* readChunks(handle: FileHandle, size: number): AsyncGenerator<Buffer> {
+  const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const;
+  let turn = 0;
+  let next = handle.read(buffers[0], 0, size, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) return;
+      const current = buffers[turn]!;
+      turn ^= 1;
+      next = handle.read(buffers[turn]!, 0, size, null);
+      yield current.subarray(0, bytesRead);
+    }
+  } finally {
+    await next.catch(() => undefined);
+  }
+}
+
+/**
+ * Reads lines from a file or standard input as they come, in blocks of whole lines, and writes
+ * each block's results before reading on, so memory stays flat whatever the input's size. A
+ * chunk is used up before the next is read (what is left of a cut line is copied).
+ */
+async function runBatch(source: string, io: CliIo): Promise<number> {
+  const { chunks, close } = await openBatchInput(source, io);
+  const evaluator = new BatchEvaluator();
+  let lines = 0;
+  let bad = 0;
+  const stdout = io.stdout as { write(text: string): unknown; once?: (e: string, f: () => void) => unknown };
+  const dispatch = async (block: Buffer) => {
+    const result = evaluateBlock(evaluator, block, lines + 1);
+    lines += result.lines;
+    bad += result.bad;
+    if (result.out !== '' && stdout.write(result.out) === false && typeof stdout.once === 'function') {
+      await new Promise<void>((done) => stdout.once!('drain', done));
+    }
+  };
+  let carry: Buffer | undefined;
+  try {
+    for await (const chunk of chunks) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : asBuffer(chunk);
+      const last = bytes.lastIndexOf(10);
+      if (last < 0) {
+        carry = carry === undefined ? Buffer.from(bytes) : Buffer.concat([carry, bytes]);
+        continue;
+      }
+      let from = 0;
+      if (carry !== undefined) {
+        // The line cut at the end of the previous chunk ends here.
+        from = bytes.indexOf(10) + 1;
+        await dispatch(Buffer.concat([carry, bytes.subarray(0, from)]));
+      }
+      if (from <= last) await dispatch(bytes.subarray(from, last + 1));
+      carry = last + 1 < bytes.length ? Buffer.from(bytes.subarray(last + 1)) : undefined;
+    }
+    if (carry !== undefined) await dispatch(carry);
+  } finally {
+    await close();
+  }
+  if (bad > 0) {
+    io.stderr.write(
+      `grantflow simulate: ${bad} of ${lines} lines could not be evaluated (see their error results)\n`,
+    );
+    return EXIT.usage;
+  }
+  return EXIT.ok;
+}

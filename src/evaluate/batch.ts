@@ -1,0 +1,348 @@
+// Batch evaluation of JSON Lines: each line is a request with its policies, each result a line.
+//
+//   in:  {"request": {"principal", "action", "resource", "resourceAccount"?, "principalKind"?,
+//         "sessionIssuer"?, "context"?}, "identityPolicies"?: [...], "resourcePolicy"?: {...},
+//         "permissionsBoundaries"?: [...], "sessionPolicy"?: {...},
+//         "serviceControlPolicies"?: [[...per level...]], "resourceControlPolicies"?: [[...]],
+//         "vpcEndpointPolicies"?: [...]}
+//   out: {"decision", "blockedBy", "matchedStatements", "missingContextKeys"}
+//        or, for a line that cannot be evaluated, {"line", "field", "error"}.
+//
+// Lines usually repeat their policies, so compiled sets are cached by the exact text of the line
+// outside its request member, and only the small request is JSON.parse'd: a fast scanner finds
+// where each top-level member's value starts and ends without parsing it.
+import { compilePolicySet } from './compile.ts';
+import type { CompiledPolicySet, CompileOptions } from './compile.ts';
+import { batchResultJson } from './decide.ts';
+import { PolicyInputError, RequestError } from './errors.ts';
+import { PRINCIPAL_KINDS } from './types.ts';
+import type { EvaluationRequest, PolicySetInput } from './types.ts';
+
+const POLICY_MEMBERS = new Set([
+  'identityPolicies',
+  'resourcePolicy',
+  'permissionsBoundaries',
+  'sessionPolicy',
+  'serviceControlPolicies',
+  'resourceControlPolicies',
+  'vpcEndpointPolicies',
+]);
+
+const REQUEST_FIELDS = new Set([
+  'principal',
+  'principalKind',
+  'sessionIssuer',
+  'action',
+  'resource',
+  'resourceAccount',
+  'context',
+]);
+
+class LineError extends Error {
+  readonly field: string | null;
+  constructor(field: string | null, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+interface Member {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+function skipSpace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return i;
+    i++;
+  }
+}
+
+/** Index just past the string that opens at `i`, or -1 when it is not closed. */
+function skipString(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return j + 1;
+    if (c === 92) j++;
+  }
+  return -1;
+}
+
+/** Index just past the JSON value at `i` (not validated: parsing it later does that), or -1. */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 34) return skipString(text, i);
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const d = text.charCodeAt(j);
+      if (d === 34) {
+        j = skipString(text, j) - 1;
+        if (j < 0) return -1;
+      } else if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 44 || d === 125 || d === 93 || d === 32 || d === 9 || d === 13 || d === 10) break;
+  }
+  return j === i ? -1 : j;
+}
+
+/** The top-level members of a line that must be a JSON object, or undefined when it is not one. */
+function scanMembers(line: string): Member[] | undefined {
+  let i = skipSpace(line, 0);
+  if (line.charCodeAt(i) !== 123) return undefined;
+  const members: Member[] = [];
+  i = skipSpace(line, i + 1);
+  if (line.charCodeAt(i) === 125) return skipSpace(line, i + 1) === line.length ? members : undefined;
+  for (;;) {
+    if (line.charCodeAt(i) !== 34) return undefined;
+    const keyEnd = skipString(line, i);
+    if (keyEnd < 0) return undefined;
+    const raw = line.slice(i + 1, keyEnd - 1);
+    const key = raw.includes('\\') ? (JSON.parse(line.slice(i, keyEnd)) as string) : raw;
+    i = skipSpace(line, keyEnd);
+    if (line.charCodeAt(i) !== 58) return undefined;
+    const start = skipSpace(line, i + 1);
+    const end = skipValue(line, start);
+    if (end < 0) return undefined;
+    members.push({ key, start, end });
+    i = skipSpace(line, end);
+    const c = line.charCodeAt(i);
+    if (c === 44) i = skipSpace(line, i + 1);
+    else if (c === 125) return skipSpace(line, i + 1) === line.length ? members : undefined;
+    else return undefined;
+  }
+}
+
+function describeJsonError(line: string): string {
+  try {
+    JSON.parse(line);
+    return 'the line must be a JSON object';
+  } catch (err) {
+    return `invalid JSON: ${(err as Error).message}`;
+  }
+}
+
+function isScalar(v: unknown): boolean {
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean';
+}
+
+function parseRequest(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new LineError('request', `invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+const REQUIRED_FIELDS = ['principal', 'action', 'resource'] as const;
+const OPTIONAL_STRING_FIELDS = ['resourceAccount', 'sessionIssuer'] as const;
+
+function readRequest(value: unknown): EvaluationRequest {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LineError('request', 'must be a JSON object');
+  }
+  const r = value as Record<string, unknown>;
+  for (const key in r)
+    if (!REQUEST_FIELDS.has(key)) throw new LineError(`request.${key}`, 'is not a request field');
+  for (const key of REQUIRED_FIELDS) {
+    if (typeof r[key] !== 'string' || r[key] === '')
+      throw new LineError(`request.${key}`, 'must be a non-empty string');
+  }
+  for (const key of OPTIONAL_STRING_FIELDS) {
+    if (r[key] !== undefined && typeof r[key] !== 'string')
+      throw new LineError(`request.${key}`, 'must be a string');
+  }
+  if (r.principalKind !== undefined && !(PRINCIPAL_KINDS as readonly unknown[]).includes(r.principalKind)) {
+    throw new LineError('request.principalKind', `must be one of ${PRINCIPAL_KINDS.join(', ')}`);
+  }
+  const context = r.context;
+  if (context !== undefined) {
+    if (context === null || typeof context !== 'object' || Array.isArray(context)) {
+      throw new LineError('request.context', 'must be an object of context keys');
+    }
+    for (const key in context) {
+      const v = (context as Record<string, unknown>)[key];
+      if (!(isScalar(v) || (Array.isArray(v) && v.every(isScalar)))) {
+        throw new LineError(`request.context.${key}`, 'must be a string, number, boolean, or a list of them');
+      }
+    }
+  }
+  return r as unknown as EvaluationRequest;
+}
+
+function readPolicySet(line: string, members: readonly Member[]): PolicySetInput {
+  const set: Record<string, unknown> = {};
+  for (const m of members) {
+    if (m.key === 'request') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line.slice(m.start, m.end));
+    } catch (err) {
+      throw new LineError(m.key, `invalid JSON: ${(err as Error).message}`);
+    }
+    if (value !== null) set[m.key] = value;
+  }
+  return set as PolicySetInput;
+}
+
+function errorLine(err: unknown, lineNumber: number): string {
+  let field: string | null;
+  if (err instanceof RequestError) field = `request.${err.field}`;
+  else if (err instanceof LineError || err instanceof PolicyInputError) field = err.field;
+  else throw err;
+  const detail = err instanceof LineError ? err.message : err.detail;
+  return JSON.stringify({ line: lineNumber, field, error: field === null ? detail : `${field}: ${detail}` });
+}
+
+/** Whether `bytes` holds `expected` at `at` (for short texts, where a native call costs more). */
+function sameBytes(bytes: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
+
+export interface BatchLineResult {
+  /** The result line, without its newline. */
+  readonly json: string;
+  /** False for a line that could not be evaluated. */
+  readonly ok: boolean;
+}
+
+/** Evaluates lines one by one, caching compiled policy sets by their exact text. */
+export class BatchEvaluator {
+  private readonly options: CompileOptions;
+  private readonly sets = new Map<string, CompiledPolicySet | PolicyInputError>();
+  private lastHead: string | undefined;
+  private lastRest: string | undefined;
+  private lastHeadBytes: Buffer | undefined;
+  private lastRestBytes: Buffer | undefined;
+  private lastSet: CompiledPolicySet | PolicyInputError | undefined;
+
+  constructor(options: CompileOptions = {}) {
+    this.options = options;
+  }
+
+  /** The result for one input line (`lineNumber` from 1, for error results). */
+  evaluate(line: string, lineNumber: number): BatchLineResult {
+    try {
+      return { json: this.evaluateLine(line), ok: true };
+    } catch (err) {
+      return { json: errorLine(err, lineNumber), ok: false };
+    }
+  }
+
+  /**
+   * The result for a line given as UTF-8 bytes (`bytes[start..end)`, without its newline). A line
+   * whose bytes around the request repeat the previous line's is answered without decoding or
+   * copying its policies: only the request is decoded.
+   */
+  evaluateBytes(bytes: Buffer, start: number, end: number, lineNumber: number): BatchLineResult {
+    try {
+      const head = this.lastHeadBytes;
+      const rest = this.lastRestBytes;
+      if (
+        head !== undefined &&
+        rest !== undefined &&
+        end - start > head.length + rest.length &&
+        sameBytes(bytes, start, head) &&
+        bytes.compare(rest, 0, rest.length, end - rest.length, end) === 0
+      ) {
+        const json = this.answerFromRequestText(
+          bytes.toString('utf8', start + head.length, end - rest.length),
+        );
+        if (json !== undefined) return { json, ok: true };
+      }
+      return { json: this.evaluateLine(bytes.toString('utf8', start, end)), ok: true };
+    } catch (err) {
+      return { json: errorLine(err, lineNumber), ok: false };
+    }
+  }
+
+  /** The answer when the text is one JSON value (the request of the last line's policies). */
+  private answerFromRequestText(text: string): string | undefined {
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      // Not one JSON value there: the line has another shape, which the full scan finds out.
+      return undefined;
+    }
+    const set = this.lastSet!;
+    if (set instanceof PolicyInputError) throw set;
+    return batchResultJson(set, readRequest(request));
+  }
+
+  private evaluateLine(line: string): string {
+    // Fast path: the line is the previous line's text around a different request value. Whatever
+    // lies between that head and rest is the request, and JSON.parse of it checks it is one value.
+    const head = this.lastHead;
+    const rest = this.lastRest;
+    if (
+      head !== undefined &&
+      rest !== undefined &&
+      line.length > head.length + rest.length &&
+      // slice and === compare memory at once; startsWith/endsWith go character by character.
+      line.slice(line.length - rest.length) === rest &&
+      line.slice(0, head.length) === head
+    ) {
+      const json = this.answerFromRequestText(line.slice(head.length, line.length - rest.length));
+      if (json !== undefined) return json;
+    }
+    const members = scanMembers(line);
+    if (members === undefined) throw new LineError(null, describeJsonError(line));
+    let request: Member | undefined;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      for (let j = 0; j < i; j++) if (members[j]!.key === m.key) throw new LineError(m.key, 'appears twice');
+      if (m.key === 'request') request = m;
+      else if (!POLICY_MEMBERS.has(m.key)) {
+        throw new LineError(
+          m.key,
+          `is not a batch field (expected request, ${[...POLICY_MEMBERS].join(', ')})`,
+        );
+      }
+    }
+    if (request === undefined) throw new LineError('request', 'is missing');
+    const set = this.policySet(line, members, request);
+    if (set instanceof PolicyInputError) throw set;
+    return batchResultJson(set, readRequest(parseRequest(line.slice(request.start, request.end))));
+  }
+
+  private policySet(
+    line: string,
+    members: readonly Member[],
+    request: Member,
+  ): CompiledPolicySet | PolicyInputError {
+    const head = line.slice(0, request.start);
+    const rest = line.slice(request.end);
+    let set = this.sets.get(`${head}\u0000${rest}`);
+    if (set === undefined) {
+      try {
+        set = compilePolicySet(readPolicySet(line, members), this.options);
+      } catch (err) {
+        if (!(err instanceof PolicyInputError)) throw err;
+        set = err;
+      }
+      if (this.sets.size >= 1000) this.sets.clear();
+      this.sets.set(`${head}\u0000${rest}`, set);
+    }
+    if (head !== this.lastHead || rest !== this.lastRest) {
+      this.lastHead = head;
+      this.lastRest = rest;
+      this.lastHeadBytes = Buffer.from(head, 'utf8');
+      this.lastRestBytes = Buffer.from(rest, 'utf8');
+    }
+    this.lastSet = set;
+    return set;
+  }
+}
