@@ -22,4 +22,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "Decide and explain a request with AWS's policy evaluation logic",
     load: async () => (await import('./simulate.ts')).simulateCommand,
   },
+  iam: {
+    summary: 'Create and inspect IAM users, roles, groups and policies (embedded IAM or AWS)',
+    load: async () => (await import('./iam.ts')).iamCommand,
+  },
+  emulator: {
+    summary: 'Serve the embedded IAM as a local AWS-compatible endpoint (IAM, STS, SNS)',
+    load: async () => (await import('./emulator.ts')).emulatorCommand,
+  },
 };

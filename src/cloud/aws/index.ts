@@ -1,0 +1,2 @@
+export { AwsIamBackend, toCloudError } from './backend.ts';
+export type { AwsBackendOptions } from './backend.ts';

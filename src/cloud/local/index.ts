@@ -1,0 +1,10 @@
+export { LocalIamBackend, openLocalBackend, DEFAULT_ACCOUNT_ID } from './backend.ts';
+export type { LocalBackendOptions, KeyOwner } from './backend.ts';
+export { DEFAULT_QUOTAS } from './quotas.ts';
+export type { IamQuotas } from './quotas.ts';
+export type { PublishedMessage } from './sns.ts';
+export { CREDENTIAL_REPORT_COLUMNS } from './credential-report.ts';
+export { ID_PREFIX } from './ids.ts';
+export { policySize } from './documents.ts';
+export { seedSampleAccount, seededRandomBytes, SEED_DATE } from './seed.ts';
+export type { SeedSummary } from './seed.ts';
