@@ -22,6 +22,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "Decide and explain a request with AWS's policy evaluation logic",
     load: async () => (await import('./simulate.ts')).simulateCommand,
   },
+  generate: {
+    summary: 'Draft, validate and guard a least-privilege policy for a request',
+    load: async () => (await import('./generate.ts')).generateCommand,
+  },
   iam: {
     summary: 'Create and inspect IAM users, roles, groups and policies (embedded IAM or AWS)',
     load: async () => (await import('./iam.ts')).iamCommand,

@@ -1,0 +1,230 @@
+// From what a request names to the actions it needs and the resources to scope them to.
+import type { ActionInfo, Catalog } from '../../catalog/index.ts';
+import type { Intent } from './lexicon.ts';
+import { CAPABILITIES, CONSOLE_COMPANIONS, OPERATE_VERBS } from './lexicon.ts';
+import type { NamedResource, Understanding } from './understand.ts';
+
+export interface Scope {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/** One action and the resource ARNs it is granted on (`*` for actions without resource-level permissions). */
+export interface Grant {
+  readonly action: ActionInfo;
+  readonly resources: readonly string[];
+  /** Why it is there: the intent or explicit mention, for the summary. */
+  readonly reason: string;
+}
+
+export interface Selection {
+  readonly grants: Grant[];
+  /** What the drafter could not tell, per service; non-empty means ask the requester. */
+  readonly missing: string[];
+}
+
+/** Intents that name verbs of action names (`start` → Start*). */
+const VERB_INTENTS: Partial<Record<Intent, string>> = {
+  start: 'Start',
+  stop: 'Stop',
+  reboot: 'Reboot',
+  invoke: 'Invoke',
+  send: 'Send',
+  receive: 'Receive',
+  publish: 'Publish',
+  subscribe: 'Subscribe',
+  query: 'Query',
+  decrypt: 'Decrypt',
+  encrypt: 'Encrypt',
+  execute: 'Execute',
+};
+
+const DESTRUCTIVE = /^(Delete|Remove|Purge|Terminate|Deregister|Disable|Detach|Disassociate)/;
+
+/** Whether an action's name mentions one of the resource kinds (`DescribeInstances` for instance). */
+function namesKind(actionName: string, kinds: readonly string[]): boolean {
+  if (kinds.length === 0) return true;
+  const lower = actionName.toLowerCase();
+  return kinds.some((k) => lower.includes(k.toLowerCase().replace(/[^a-z0-9]/g, '')));
+}
+
+function actionsByIntent(
+  service: string,
+  intent: Intent,
+  catalog: Catalog,
+  resourcesNamed: boolean,
+  kinds: readonly string[] = [],
+): ActionInfo[] {
+  const all = catalog.actionsOf(service);
+  const curated = CAPABILITIES[service]?.[intent];
+  if (curated) return curated.flatMap((name) => catalog.action(`${service}:${name}`) ?? []);
+  switch (intent) {
+    case 'list':
+      // Without a named resource, "list" means the account-level listings ("my buckets"), not the
+      // contents of every resource; of the kind of resource mentioned, if one was.
+      return all.filter(
+        (a) => a.accessLevel === 'List' && (resourcesNamed || (a.wildcardOnly && namesKind(a.name, kinds))),
+      );
+    case 'read':
+    case 'download':
+      return all.filter((a) => a.accessLevel === 'List' || a.accessLevel === 'Read');
+    case 'use':
+    case 'console':
+      return all.filter(
+        (a) =>
+          a.accessLevel === 'List' ||
+          a.accessLevel === 'Read' ||
+          (a.accessLevel === 'Write' && OPERATE_VERBS.some((v) => a.name.startsWith(v))),
+      );
+    case 'write':
+    case 'upload':
+      return all.filter(
+        (a) => a.accessLevel === 'Write' && !DESTRUCTIVE.test(a.name) && !a.name.startsWith('Create'),
+      );
+    case 'delete':
+      return all.filter((a) => a.accessLevel === 'Write' && DESTRUCTIVE.test(a.name));
+    case 'create':
+      return all.filter((a) => a.accessLevel === 'Write' && a.name.startsWith('Create'));
+    default: {
+      const verb = VERB_INTENTS[intent];
+      return verb
+        ? all.filter((a) => a.name.startsWith(verb) && a.accessLevel !== 'Permissions management')
+        : [];
+    }
+  }
+}
+
+/** Fills an ARN template; placeholders the request did not name become `*`. */
+function fillTemplate(
+  template: string,
+  scope: Scope,
+  values: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  let results = [template];
+  for (const placeholder of new Set([...template.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))) {
+    const fill =
+      placeholder === 'Partition'
+        ? [scope.partition]
+        : placeholder === 'Region'
+          ? [scope.region]
+          : placeholder === 'Account'
+            ? [scope.account]
+            : (values[placeholder] ?? ['*']);
+    results = results.flatMap((r) => fill.map((v) => r.split(`\${${placeholder}}`).join(v)));
+  }
+  return results;
+}
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(/\$\{(\w+)\}/g)]
+    .map((m) => m[1]!)
+    .filter((p) => !['Partition', 'Region', 'Account'].includes(p));
+}
+
+/**
+ * The ARNs to grant an action on. With resources named, only the action's resource types those
+ * names fill or mention (undefined when none: the action does not apply to them). Without, the
+ * required resource types scoped to the request's account and region, or `*` when the action
+ * needs no resource (IAM then authorizes the call against `*`).
+ */
+function resourcesFor(
+  action: ActionInfo,
+  named: readonly NamedResource[],
+  scope: Scope,
+  catalog: Catalog,
+  curated: boolean,
+): string[] | undefined {
+  // An action without resource-level permissions does not act on the resources named, so it is
+  // granted only when the request or a curated companion asks for it by name.
+  if (action.wildcardOnly) return !named.some(isNamed) || curated ? ['*'] : undefined;
+  const required = action.resourceTypes.filter((t) => t.required);
+  if (named.length === 0 && required.length === 0) return ['*'];
+  const arns = named.filter((r) => r.arn && r.service === action.service).map((r) => r.arn!);
+  if (arns.length > 0) return [...new Set(arns)];
+
+  const values: Record<string, string[]> = {};
+  for (const r of named) {
+    for (const [k, v] of Object.entries(r.values)) values[k] = [...new Set([...(values[k] ?? []), ...v])];
+  }
+  const mentioned = new Set(named.map((r) => r.resourceType?.toLowerCase()));
+  // When the request names something inside a resource (objects under a prefix of a bucket),
+  // actions on the outer resource only are left out, except listing it.
+  const depth = deepestNamedDepth(action.service, values, catalog);
+  const out: string[] = [];
+  let deepEnough = action.accessLevel === 'List';
+  for (const t of action.resourceTypes) {
+    const info = catalog.resourceType(action.service, t.name);
+    if (!info) continue;
+    const ph = placeholders(info.arnTemplate);
+    const fits = ph.some((p) => values[p]) || mentioned.has(info.key.toLowerCase());
+    // Without names, the required types scoped to the account; with names, every type they fill
+    // (a table's indexes with the table).
+    if (named.length > 0 ? !fits : required.length > 0 && !t.required) continue;
+    if (ph.length >= depth) deepEnough = true;
+    out.push(...fillTemplate(info.arnTemplate, scope, values));
+  }
+  if (out.length === 0 || !deepEnough) return named.length > 0 ? undefined : out.length > 0 ? out : ['*'];
+  return [...new Set(out)];
+}
+
+/** A resource named by name or ARN, not just by kind ("buckets"). */
+function isNamed(r: NamedResource): boolean {
+  return r.arn !== undefined || Object.keys(r.values).length > 0;
+}
+
+/** The most placeholders any of the service's resource types has with all of them named. */
+function deepestNamedDepth(service: string, values: Record<string, string[]>, catalog: Catalog): number {
+  let depth = 0;
+  for (const info of catalog.resourceTypesOf(service)) {
+    const ph = placeholders(info.arnTemplate);
+    if (ph.length > 0 && ph.every((p) => values[p])) depth = Math.max(depth, ph.length);
+  }
+  return depth;
+}
+
+export function selectGrants(u: Understanding, scope: Scope, catalog: Catalog): Selection {
+  const grants: Grant[] = [];
+  const missing: string[] = [];
+  const add = (action: ActionInfo, named: readonly NamedResource[], reason: string, curated: boolean) => {
+    if (grants.some((g) => g.action.key === action.key)) return;
+    const resources = resourcesFor(action, named, scope, catalog, curated);
+    if (resources) grants.push({ action, resources, reason });
+  };
+
+  const workIntents = [...u.intents].filter((i) => i !== 'console' && i !== 'admin' && i !== 'passrole');
+  for (const service of u.services.keys()) {
+    const named = u.resources.filter((r) => r.service === service);
+    const explicit = u.explicitActions.filter((a) => a.toLowerCase().startsWith(`${service}:`));
+    if (explicit.length > 0) {
+      for (const name of explicit) {
+        const expanded = catalog.expandAction(name);
+        for (const action of expanded) add(action, named, `named in the request (${name})`, true);
+      }
+    } else {
+      const intents: Intent[] =
+        workIntents.length > 0 ? workIntents : u.intents.has('console') ? ['use'] : [];
+      if (intents.length === 0) {
+        missing.push(service);
+        continue;
+      }
+      const before = grants.length;
+      for (const intent of intents) {
+        const curated = CAPABILITIES[service]?.[intent] !== undefined;
+        const kinds = named.flatMap((r) => (r.resourceType ? [r.resourceType] : []));
+        for (const action of actionsByIntent(service, intent, catalog, named.some(isNamed), kinds)) {
+          add(action, named, intent, curated);
+        }
+      }
+      // Nothing of what was asked applies to this service: do not guess, ask.
+      if (grants.length === before) missing.push(service);
+    }
+    if (u.intents.has('console') && !u.only) {
+      for (const name of CONSOLE_COMPANIONS[service] ?? []) {
+        const action = catalog.action(`${service}:${name}`);
+        if (action) add(action, named, 'console', true);
+      }
+    }
+  }
+  return { grants, missing };
+}
