@@ -128,6 +128,8 @@ export class Catalog {
   // Resource types load apart from actions: ARN checks need every service's formats, which is a
   // small part of the reference.
   private readonly resourceTypesLoaded = new Map<string, Map<string, ResourceTypeInfo>>();
+  private readonly actionResourceTypes = new WeakMap<ActionInfo, readonly ResourceTypeInfo[]>();
+  private readonly expansions = new Map<string, readonly ActionInfo[]>();
   private readonly globalKeys = new Map<string, ConditionKeyInfo>();
   private readonly globalTemplated: TemplatedKey[] = [];
   private rcpServiceSet: Set<string> | undefined;
@@ -177,7 +179,18 @@ export class Catalog {
    * The actions an Action element value matches: `s3:Get*`, `s3:*`, `*`, `*:Get*` or an exact
    * name. Matching is case-insensitive, as IAM's is.
    */
-  expandAction(pattern: string): ActionInfo[] {
+  expandAction(pattern: string): readonly ActionInfo[] {
+    // Policies repeat the same patterns (s3:GetObject, ec2:Describe*), so expansions are kept.
+    let actions = this.expansions.get(pattern);
+    if (!actions) {
+      actions = this.expandUncached(pattern);
+      if (this.expansions.size > 20_000) this.expansions.clear();
+      this.expansions.set(pattern, actions);
+    }
+    return actions;
+  }
+
+  private expandUncached(pattern: string): readonly ActionInfo[] {
     if (pattern === '*') return this.allActions();
     const colon = pattern.indexOf(':');
     if (colon < 0) return [];
@@ -213,6 +226,16 @@ export class Catalog {
 
   resourceType(service: string, key: string): ResourceTypeInfo | undefined {
     return this.resourceTypeIndex(service)?.get(key.toLowerCase());
+  }
+
+  /** The resource types an action can be authorized against, resolved (cached per action). */
+  resourceTypesOfAction(action: ActionInfo): readonly ResourceTypeInfo[] {
+    let types = this.actionResourceTypes.get(action);
+    if (!types) {
+      types = action.resourceTypes.flatMap((t) => this.resourceType(action.service, t.name) ?? []);
+      this.actionResourceTypes.set(action, types);
+    }
+    return types;
   }
 
   resourceTypesOf(service: string): ResourceTypeInfo[] {

@@ -56,7 +56,19 @@ export function wildcardCovers(outer: string, inner: string, caseInsensitive = f
   const tail = a.length - 1 - lastWildcard(a);
   if (tail > b.length - first) return false;
   for (let i = 1; i <= tail; i++) if (a[a.length - i] !== b[b.length - i]) return false;
+  // Every literal run of outer must stand, in order, in inner's own text: inner matches strings in
+  // which its wildcards hold characters outer's runs do not, so the runs can only come from there.
+  let from = first;
+  for (const run of a.slice(first).split(/[*?]/)) {
+    if (run === '') continue;
+    const found = b.indexOf(run, from);
+    if (found < 0) return false;
+    from = found + run.length;
+  }
+  return coversByAutomaton(a, b);
+}
 
+function coversByAutomaton(a: string, b: string): boolean {
   // covers(i, j): pattern a[i..] matches every string that pattern b[j..] matches.
   const width = b.length + 1;
   const memo = new Int8Array((a.length + 1) * width); // 0 unknown, 1 yes, 2 no

@@ -288,13 +288,37 @@ function splitTemplate(arn: string): [string, string, string, string, string, st
 
 /** Whether a policy ARN pattern can name a resource in the template's format. */
 export function arnMayMatchTemplate(arn: ArnPattern, template: ArnTemplate): boolean {
-  return (
-    patternsOverlap(arn.service.pattern, template.service) &&
-    patternsOverlap(arn.region.pattern, template.region) &&
-    accountMayMatch(arn.account, template) &&
-    patternsOverlap(arn.resource.pattern, template.resource)
-  );
+  // Checks ask the same question of the same ARN and format many times (per action entry, per
+  // statement); ARN readings are cached objects, so the answer is kept with them.
+  let answers = matchCache.get(arn);
+  if (!answers) matchCache.set(arn, (answers = new Map()));
+  let answer = answers.get(template);
+  if (answer === undefined) {
+    answer =
+      patternsOverlap(arn.service.pattern, template.service) &&
+      patternsOverlap(arn.region.pattern, template.region) &&
+      accountMayMatch(arn.account, template) &&
+      resourceMayMatch(arn, template);
+    answers.set(template, answer);
+  }
+  return answer;
 }
+
+const matchCache = new WeakMap<ArnPattern, Map<ArnTemplate, boolean>>();
+
+/** Whether the ARN's resource part can fit the format's resource part (cached like the above). */
+export function resourceMayMatch(arn: ArnPattern, template: ArnTemplate): boolean {
+  let answers = resourceCache.get(arn);
+  if (!answers) resourceCache.set(arn, (answers = new Map()));
+  let answer = answers.get(template);
+  if (answer === undefined) {
+    answer = patternsOverlap(arn.resource.pattern, template.resource);
+    answers.set(template, answer);
+  }
+  return answer;
+}
+
+const resourceCache = new WeakMap<ArnPattern, Map<ArnTemplate, boolean>>();
 
 /**
  * Account fields: resources AWS owns are written with an empty account (`arn:aws:ssm:*::document/…`,

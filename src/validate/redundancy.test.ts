@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wildcardCovers } from '../policy/index.ts';
-import { redundantEntries } from './redundancy.ts';
+import { actionGroup, redundantEntries, resourceGroup } from './redundancy.ts';
 
 const actions = (values: string[]) =>
   redundantEntries(
@@ -23,5 +23,20 @@ describe('redundantEntries', () => {
   it('compares resources case-sensitively when asked to', () => {
     expect(redundantEntries(['arn:aws:s3:::B/*', 'arn:aws:s3:::b/x'], wildcardCovers)).toEqual([-1, -1]);
     expect(redundantEntries(['arn:aws:s3:::b/*', 'arn:aws:s3:::b/x'], wildcardCovers)).toEqual([-1, 0]);
+  });
+  it('still compares across services when a wildcard reaches into the service part', () => {
+    expect(actions(['*:Get*', 's3:GetObject'])).toEqual([-1, 0]);
+    expect(actions(['*', 'ec2:DescribeInstances'])).toEqual([-1, 0]);
+  });
+});
+
+describe('groups', () => {
+  it('names the service of actions and ARNs, or * when a wildcard reaches into it', () => {
+    expect(actionGroup('S3:Get*')).toBe('s3');
+    expect(actionGroup('*')).toBe('*');
+    expect(actionGroup('s*:Get*')).toBe('*');
+    expect(resourceGroup('arn:aws:s3:::b/*')).toBe('s3');
+    expect(resourceGroup('arn:aws:*:*:*:*')).toBe('*');
+    expect(resourceGroup('*')).toBe('*');
   });
 });

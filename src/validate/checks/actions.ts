@@ -5,7 +5,7 @@ import type { Catalog } from '../../catalog/index.ts';
 import type { ValueList } from '../../policy/index.ts';
 import { hasWildcard, wildcardCovers } from '../../policy/index.ts';
 import { at, defineCheck } from '../check.ts';
-import { redundantEntries } from '../redundancy.ts';
+import { actionGroup, redundantEntries } from '../redundancy.ts';
 import type { CheckContext, CheckDefinition, ExpandedAction } from '../check.ts';
 import { awsCheckLink } from '../finding.ts';
 
@@ -156,6 +156,7 @@ const redundantAction = defineCheck({
         values.map((v) => v.value),
         (outer, inner) => wildcardCovers(outer, inner, true),
         (v) => v.toLowerCase(),
+        actionGroup,
       );
       values.forEach((entry, i) => {
         const cover = values[covers[i]!];

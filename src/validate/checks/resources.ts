@@ -17,11 +17,12 @@ import {
   templatePattern,
   templatesForService,
   ownTemplatesForService,
+  resourceMayMatch,
 } from '../arn-format.ts';
 import type { ArnField, ArnPattern, ArnTemplate } from '../arn-format.ts';
 import { at, defineCheck, substringOf } from '../check.ts';
-import { redundantEntries } from '../redundancy.ts';
-import type { CheckContext, CheckDefinition, Target } from '../check.ts';
+import { redundantEntries, resourceGroup } from '../redundancy.ts';
+import type { CheckContext, CheckDefinition, ExpandedAction, Target } from '../check.ts';
 import { awsCheckLink, grantflowCheckLink } from '../finding.ts';
 import type { FindingType } from '../finding.ts';
 
@@ -159,7 +160,7 @@ function arnProblems(
   }
 
   const templates = service.open ? [] : templatesFor(service.text);
-  const byResource = templates.filter((t) => patternsOverlap(arn.resource.pattern, t.resource));
+  const byResource = templates.filter((t) => resourceMayMatch(arn, t));
   if (templates.length > 0 && byResource.length === 0) {
     problem(
       'INVALID_ARN_RESOURCE',
@@ -359,6 +360,8 @@ const redundantResource = defineCheck({
       const covers = redundantEntries(
         values.map((v) => v.value),
         resourceCovers,
+        (v) => v,
+        resourceGroup,
       );
       values.forEach((entry, i) => {
         const cover = values[covers[i]!];
@@ -412,6 +415,23 @@ class Reach {
   }
 }
 
+// Expanded entries are cached per validation, so their reach is computed once for both checks.
+const reachCache = new WeakMap<ExpandedAction, Reach>();
+
+/** The reach of some Action entries together; undefined when they name no known action. */
+function reachOf(entries: readonly ExpandedAction[], catalog: Catalog): Reach | undefined {
+  if (entries.every((e) => e.actions.length === 0)) return undefined;
+  if (entries.length === 1) {
+    let reach = reachCache.get(entries[0]!);
+    if (!reach) reachCache.set(entries[0]!, (reach = new Reach(entries[0]!.actions, catalog)));
+    return reach;
+  }
+  return new Reach(
+    entries.flatMap((e) => e.actions),
+    catalog,
+  );
+}
+
 interface StatementArns {
   readonly arns: { readonly entry: PolicyString; readonly arn: ArnPattern }[];
   /** Whether some Resource entry is `*`, which every action applies to. */
@@ -443,9 +463,8 @@ const resourceMatchesNoAction = defineCheck({
       if (!statement.action || !statement.resource) continue;
       const { arns } = statementArns(statement.resource);
       if (arns.length === 0) continue;
-      const actions = ctx.expand(statement.action).flatMap((e) => e.actions);
-      if (actions.length === 0) continue;
-      const reach = new Reach(actions, ctx.catalog);
+      const reach = reachOf(ctx.expand(statement.action), ctx.catalog);
+      if (!reach) continue;
       for (const { entry, arn } of arns) {
         if (reach.covers(arn)) continue;
         report(
@@ -471,9 +490,8 @@ const actionMatchesNoResource = defineCheck({
       const { arns, star } = statementArns(statement.resource);
       if (star || arns.length === 0) continue;
       for (const expanded of ctx.expand(statement.action)) {
-        if (expanded.actions.length === 0) continue;
-        const reach = new Reach(expanded.actions, ctx.catalog);
-        if (arns.some(({ arn }) => reach.covers(arn))) continue;
+        const reach = reachOf([expanded], ctx.catalog);
+        if (!reach || arns.some(({ arn }) => reach.covers(arn))) continue;
         report(
           `"${expanded.entry.value}" cannot be authorized against any resource of this statement: none of the listed ARNs is of a resource type it supports. Add an ARN of the right type, or move the action to the statement for its resources.`,
           at(expanded.entry),

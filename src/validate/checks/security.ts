@@ -15,7 +15,7 @@ import {
   privilegeEscalationAction,
   resourceExposureAction,
 } from '../../catalog/index.ts';
-import type { ActionInfo, Catalog, RiskyAction } from '../../catalog/index.ts';
+import type { ActionInfo, Catalog, ResourceTypeInfo, RiskyAction } from '../../catalog/index.ts';
 import {
   actionMatches,
   effectOf,
@@ -109,25 +109,29 @@ function everywhereResolver(s: Statement, catalog: Catalog): (a: ActionInfo) => 
     return arn ? [{ v, arn }] : [];
   });
   if (arns.length === 0) return () => undefined;
-  const memo = new Map<string, Target | null>();
+  // Per resource type: whether some Resource entry covers its whole ARN format.
+  const memo = new Map<ResourceTypeInfo, Target | null>();
+  const coveringEntry = (info: ResourceTypeInfo): Target | undefined => {
+    let hit = memo.get(info);
+    if (hit === undefined) {
+      hit = null;
+      for (const { v, arn } of arns) {
+        if (wildcardCovers(v.value, fillTemplate(info.arnTemplate, arn))) {
+          hit = at(v);
+          break;
+        }
+      }
+      memo.set(info, hit);
+    }
+    return hit ?? undefined;
+  };
   return (a) => {
     if (a.wildcardOnly) return undefined;
-    const key = `${a.service}:${a.resourceTypes.map((r) => r.name).join(',')}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    let found: Target | undefined;
-    for (const { v, arn } of arns) {
-      const covers = a.resourceTypes.some((rt) => {
-        const info = catalog.resourceType(a.service, rt.name);
-        return info !== undefined && wildcardCovers(v.value, fillTemplate(info.arnTemplate, arn));
-      });
-      if (covers) {
-        found = at(v);
-        break;
-      }
+    for (const info of catalog.resourceTypesOfAction(a)) {
+      const found = coveringEntry(info);
+      if (found) return found;
     }
-    memo.set(key, found ?? null);
-    return found;
+    return undefined;
   };
 }
 
@@ -140,16 +144,18 @@ function keepsIamPermissionsManagement(excluded: ReadonlySet<string>, catalog: C
 
 function grantsOf(s: Statement, ctx: CheckContext): StatementGrants {
   const everywhere = everywhereResolver(s, ctx.catalog);
-  const seen = new Set<string>();
+  const seen = new Set<ActionInfo>();
   const grants: Grant[] = [];
+  // Only what a check looks at is kept: actions a check claims on every resource, and the
+  // steps of escalation combinations. The ARN comparison runs only for claimed actions.
   const add = (action: ActionInfo, source: Source) => {
-    if (seen.has(action.key)) return;
-    seen.add(action.key);
-    // Only actions some check claims (and iam:PassRole, for the combinations) need to know
-    // whether they reach every resource; the rest skip the ARN comparison.
+    if (seen.has(action)) return;
+    seen.add(action);
     const claim = claimOf(action);
     const where = claim || action.key === 'iam:PassRole' ? everywhere(action) : undefined;
-    grants.push({ action, source, everywhere: where, claim: where ? claim : undefined });
+    if (where || COMBINATION_ACTIONS.has(action.key)) {
+      grants.push({ action, source, everywhere: where, claim: where ? claim : undefined });
+    }
   };
   let allActionsAllowed = false;
   if (s.action) {
@@ -599,6 +605,32 @@ function describeShape(rule: RoleActionRule, a: ActionShape, r: ResourceShape): 
   return `Allowing ${how} ${where} ${rule.risk}. ${fix}`;
 }
 
+interface RoleActionShape {
+  readonly statement: Statement;
+  readonly actionAt: [ActionShape, Target];
+  readonly resourceAt: [ResourceShape, Target];
+}
+
+const shapeCache = new WeakMap<Policy, Map<RoleActionRule, RoleActionShape[]>>();
+
+/** How each Allow statement reaches the rule's action and resources; shared by its six checks. */
+function shapesOf(policy: Policy, rule: RoleActionRule): RoleActionShape[] {
+  let byRule = shapeCache.get(policy);
+  if (!byRule) shapeCache.set(policy, (byRule = new Map()));
+  let shapes = byRule.get(rule);
+  if (!shapes) {
+    shapes = [];
+    for (const statement of policy.statements) {
+      if (effectOf(statement) !== 'Allow') continue;
+      const actionAt = actionShape(statement, rule);
+      const resourceAt = actionAt && resourceShape(statement, rule);
+      if (actionAt && resourceAt) shapes.push({ statement, actionAt, resourceAt });
+    }
+    byRule.set(rule, shapes);
+  }
+  return shapes;
+}
+
 function roleActionCheck(
   rule: RoleActionRule,
   [a, r, suffix]: [ActionShape, ResourceShape, string],
@@ -612,12 +644,9 @@ function roleActionCheck(
     summary: `${rule.action} reached through ${a === 'exact' ? 'its name' : a === 'star' ? 'a wildcard action' : 'NotAction'} on ${r === 'star' ? 'a wildcard resource' : 'NotResource'}.`,
     policyTypes: IDENTITY_LIKE,
     run(ctx, report) {
-      for (const s of ctx.policy.statements) {
-        if (effectOf(s) !== 'Allow') continue;
-        const actionAt = actionShape(s, rule);
-        const resourceAt = resourceShape(s, rule);
-        if (!actionAt || !resourceAt || actionAt[0] !== a || resourceAt[0] !== r) continue;
-        report(describeShape(rule, a, r) + conditionNote(s), actionAt[1], resourceAt[1]);
+      for (const { statement, actionAt, resourceAt } of shapesOf(ctx.policy, rule)) {
+        if (actionAt[0] !== a || resourceAt[0] !== r) continue;
+        report(describeShape(rule, a, r) + conditionNote(statement), actionAt[1], resourceAt[1]);
       }
     },
   });

@@ -680,6 +680,20 @@ interface Access {
   readonly principal: PrincipalSet | undefined;
   readonly notPrincipal: string | undefined;
   readonly condition: string | undefined;
+  /** The services of its actions; undefined when a wildcard or NotAction could reach any service. */
+  readonly services: ReadonlySet<string> | undefined;
+}
+
+function servicesOf(actions: PatternList): ReadonlySet<string> | undefined {
+  if (actions.negated) return undefined;
+  const services = new Set<string>();
+  for (const p of actions.patterns) {
+    const colon = p.indexOf(':');
+    const service = colon < 0 ? p : p.slice(0, colon);
+    if (colon < 0 || /[*?]/.test(service)) return undefined;
+    services.add(service.toLowerCase());
+  }
+  return services;
 }
 
 function patternList(s: Statement, positive: 'action' | 'resource'): PatternList | undefined | null {
@@ -745,6 +759,7 @@ function accessOf(s: Statement): Access | undefined {
     principal,
     notPrincipal: notPrincipalMember ? JSON.stringify(toValue(notPrincipalMember.value)) : undefined,
     condition: cond ? canonicalCondition(cond.value) : undefined,
+    services: servicesOf(actions),
   };
 }
 
@@ -807,6 +822,11 @@ function principalCovers(outer: Access, inner: Access): boolean {
 function accessCovers(outer: Access, inner: Access): boolean {
   if (outer.effect !== inner.effect) return false;
   if (outer.condition !== undefined && outer.condition !== inner.condition) return false;
+  // A statement whose actions name only some services cannot cover one reaching others.
+  if (outer.services) {
+    if (!inner.services) return false;
+    for (const service of inner.services) if (!outer.services.has(service)) return false;
+  }
   // Resources first: they are usually specific and settle most pairs cheaply.
   if (outer.resources || inner.resources) {
     if (!outer.resources || !inner.resources || !listCovers(outer.resources, inner.resources, false))
