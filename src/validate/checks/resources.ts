@@ -51,7 +51,14 @@ function resourceLists(policy: Policy): ResourceList[] {
 }
 
 /** One problem found in an ARN, to be reported by the check that owns its issue code. */
+/** A problem of an ARN text, located by the field it concerns (undefined: the whole entry). */
 interface ArnProblem {
+  readonly issueCode: string;
+  readonly details: string;
+  readonly field: ArnField | undefined;
+}
+
+interface LocatedProblem {
   readonly issueCode: string;
   readonly details: string;
   readonly target: Target;
@@ -90,11 +97,10 @@ function examples(templates: readonly ArnTemplate[]): string {
 
 /** Everything wrong with one Resource or NotResource entry, in the order a reader would fix it. */
 function arnProblems(
-  entry: PolicyString,
+  value: string,
   catalog: Catalog,
   templatesFor: (service: string) => readonly ArnTemplate[],
 ): ArnProblem[] {
-  const value = entry.value;
   if (value === '*') return [];
   const reading = readArnPattern(value);
   if (reading.kind === 'not-arn') {
@@ -104,7 +110,7 @@ function arnProblems(
       {
         issueCode: 'INVALID_ARN_PREFIX',
         details: `"${value}" is neither "*" nor an ARN. Resource ARNs begin with "arn:", as in arn:aws:s3:::amzn-s3-demo-bucket.`,
-        target: at(entry),
+        field: undefined,
       },
     ];
   }
@@ -113,20 +119,20 @@ function arnProblems(
       {
         issueCode: 'MISSING_ARN_FIELD',
         details: `"${value}" has ${reading.fields} of the six colon-separated fields of an ARN (arn:partition:service:region:account-id:resource). Write every field, leaving the Region or account empty where the service has none, as in arn:aws:s3:::amzn-s3-demo-bucket.`,
-        target: at(entry),
+        field: undefined,
       },
     ];
   }
   const arn = reading.arn;
   const out: ArnProblem[] = [];
-  const problem = (issueCode: string, details: string, target: Target) =>
-    out.push({ issueCode, details, target });
+  const problem = (issueCode: string, details: string, field: ArnField | undefined) =>
+    out.push({ issueCode, details, field });
 
   if (!partitionMayBeValid(arn.partition)) {
     problem(
       'INVALID_PARTITION',
       `"${arn.partition.text}" is not an AWS partition. Use one of ${PARTITIONS.join(', ')} (aws for most accounts).`,
-      fieldTarget(entry, arn.partition),
+      arn.partition,
     );
   }
   for (const [field, label] of [
@@ -137,7 +143,7 @@ function arnProblems(
       problem(
         'MISSING_ARN_FIELD',
         `The ${label} field of "${value}" is empty. An ARN needs a service prefix and a resource part, as in arn:aws:s3:::amzn-s3-demo-bucket.`,
-        at(entry),
+        undefined,
       );
       return out;
     }
@@ -147,7 +153,7 @@ function arnProblems(
     problem(
       'INVALID_ARN_SERVICE_CASE',
       `The service "${service.text}" in this ARN must be written in lower case ("${service.text.toLowerCase()}"): ARNs are matched case-sensitively, so this one names no resource.`,
-      fieldTarget(entry, service),
+      service,
     );
     return out;
   }
@@ -155,7 +161,7 @@ function arnProblems(
     problem(
       'WILDCARD_IN_SERVICE_NAME',
       `The service "${service.text}" in this ARN contains a wildcard, so it also matches the resources of every other service whose prefix fits the pattern, including services AWS adds later. Name the service.`,
-      fieldTarget(entry, service),
+      service,
     );
   }
 
@@ -165,7 +171,7 @@ function arnProblems(
     problem(
       'INVALID_ARN_RESOURCE',
       `The resource part "${arn.resource.text}" fits none of the ARN formats of the service ${service.text}: ${examples(templates)}.`,
-      fieldTarget(entry, arn.resource),
+      arn.resource,
     );
   }
 
@@ -176,23 +182,23 @@ function arnProblems(
       problem(
         'MISSING_ARN_REGION',
         `"${value}" has no Region, but ${service.text} ARNs of this kind need one (${examples(byResource)}). Add a Region such as us-east-1, or * for every Region.`,
-        at(entry),
+        undefined,
       );
     } else if (byResource.every((t) => t.regionText === '')) {
       problem(
         'ARN_REGION_NOT_ALLOWED',
         `${service.text} ARNs of this kind have no Region (${examples(byResource)}); remove "${arn.region.text}" and leave the field empty.`,
-        fieldTarget(entry, arn.region),
+        arn.region,
       );
     } else {
       problem(
         'INVALID_ARN_REGION',
         `The Region "${arn.region.text}" does not fit the format of ${service.text} ARNs of this kind: ${examples(byResource)}.`,
-        fieldTarget(entry, arn.region),
+        arn.region,
       );
     }
   } else if (regionCode) {
-    problem('INVALID_ARN_REGION', regionCode, fieldTarget(entry, arn.region));
+    problem('INVALID_ARN_REGION', regionCode, arn.region);
   }
 
   const base = byRegion.length > 0 ? byRegion : byResource;
@@ -203,17 +209,17 @@ function arnProblems(
       problem(
         'ARN_ACCOUNT_NOT_ALLOWED',
         `${service.text} ARNs of this kind have no account ID (${examples(base)}); remove "${arn.account.text}" and leave the field empty.`,
-        fieldTarget(entry, arn.account),
+        arn.account,
       );
     } else {
       problem(
         'INVALID_ARN_ACCOUNT',
         `The account field "${arn.account.text}" does not fit the format of ${service.text} ARNs of this kind: ${examples(base)}.`,
-        fieldTarget(entry, arn.account),
+        arn.account,
       );
     }
   } else if (accountId) {
-    problem('INVALID_ARN_ACCOUNT', accountId, fieldTarget(entry, arn.account));
+    problem('INVALID_ARN_ACCOUNT', accountId, arn.account);
   }
   return out;
 }
@@ -223,18 +229,33 @@ function arnProblems(
  * service's formats first. More formats can only remove problems (each check asks whether some
  * format fits), so every service's formats are read only when that first check finds one.
  */
-function problemsOfEntry(entry: PolicyString, catalog: Catalog): ArnProblem[] {
-  const quick = arnProblems(entry, catalog, (service) => ownTemplatesForService(catalog, service));
-  const service = readArnPattern(entry.value);
-  const ownKnown =
-    service.kind === 'arn' && ownTemplatesForService(catalog, service.arn.service.text).length > 0;
-  if (quick.length === 0 && ownKnown) return quick;
-  return arnProblems(entry, catalog, (s) => templatesForService(catalog, s));
+function problemsOfEntry(entry: PolicyString, catalog: Catalog): LocatedProblem[] {
+  // The problems depend on the text alone, and policies repeat their ARNs.
+  let problems = problemsByText.get(entry.value);
+  if (!problems) {
+    const quick = arnProblems(entry.value, catalog, (service) => ownTemplatesForService(catalog, service));
+    const reading = readArnPattern(entry.value);
+    const ownKnown =
+      reading.kind === 'arn' && ownTemplatesForService(catalog, reading.arn.service.text).length > 0;
+    problems =
+      quick.length === 0 && ownKnown
+        ? quick
+        : arnProblems(entry.value, catalog, (s) => templatesForService(catalog, s));
+    if (problemsByText.size > 50_000) problemsByText.clear();
+    problemsByText.set(entry.value, problems);
+  }
+  return problems.map((p) => ({
+    issueCode: p.issueCode,
+    details: p.details,
+    target: p.field ? fieldTarget(entry, p.field) : at(entry),
+  }));
 }
 
-const problemsByPolicy = new WeakMap<Policy, ArnProblem[]>();
+const problemsByText = new Map<string, ArnProblem[]>();
 
-function problemsOf(ctx: CheckContext): ArnProblem[] {
+const problemsByPolicy = new WeakMap<Policy, LocatedProblem[]>();
+
+function problemsOf(ctx: CheckContext): LocatedProblem[] {
   let problems = problemsByPolicy.get(ctx.policy);
   if (!problems) {
     problems = [];
