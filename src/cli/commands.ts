@@ -34,4 +34,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Serve the embedded IAM as a local AWS-compatible endpoint (IAM, STS, SNS)',
     load: async () => (await import('./emulator.ts')).emulatorCommand,
   },
+  'audit-log': {
+    summary: 'Verify the hash-chained audit log, or list its entries',
+    load: async () => (await import('./audit-log.ts')).auditLogCommand,
+  },
 };

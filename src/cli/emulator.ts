@@ -2,7 +2,7 @@
 // GetCallerIdentity, SNS Publish) so the AWS CLI and SDKs work against it with an endpoint URL.
 import { parseArgs } from 'node:util';
 import { LocalIamBackend, backendConfigFor, startEmulator } from '../cloud/index.ts';
-import { openStore } from '../store/index.ts';
+import { describeStore, openStore } from '../store/index.ts';
 import type { Command } from './commands.ts';
 import { EXIT, UsageError, oneOf } from './io.ts';
 import type { CliIo } from './io.ts';
@@ -85,7 +85,7 @@ export async function runEmulator(argv: string[], io: CliIo, run: EmulatorRunOpt
     accountId: backend.accountId,
     accessKeyId: emulator.credentials.AccessKeyId,
     secretAccessKey: emulator.credentials.SecretAccessKey,
-    database: config.store.path,
+    database: describeStore(config.store),
     authorize: values.authorize ?? false,
   };
   if (format === 'json') io.stdout.write(`${JSON.stringify(info)}\n`);

@@ -18,11 +18,18 @@ afterEach(() => {
 
 describe('storeConfigFor', () => {
   it('prefers --data-dir, then GRANTFLOW_DATA_DIR, then ./.grantflow', () => {
-    expect(storeConfigFor({ cwd: '/w', dataDir: 'd', env: { GRANTFLOW_DATA_DIR: '/e' } }).path).toBe(
-      '/w/d/grantflow.db',
-    );
-    expect(storeConfigFor({ cwd: '/w', env: { GRANTFLOW_DATA_DIR: '/e' } }).path).toBe('/e/grantflow.db');
-    expect(storeConfigFor({ cwd: '/w', env: {} }).path).toBe('/w/.grantflow/grantflow.db');
+    expect(storeConfigFor({ cwd: '/w', dataDir: 'd', env: { GRANTFLOW_DATA_DIR: '/e' } })).toEqual({
+      kind: 'sqlite',
+      path: '/w/d/grantflow.db',
+    });
+    expect(storeConfigFor({ cwd: '/w', env: { GRANTFLOW_DATA_DIR: '/e' } })).toEqual({
+      kind: 'sqlite',
+      path: '/e/grantflow.db',
+    });
+    expect(storeConfigFor({ cwd: '/w', env: {} })).toEqual({
+      kind: 'sqlite',
+      path: '/w/.grantflow/grantflow.db',
+    });
   });
 });
 

@@ -873,19 +873,23 @@ export class LocalIamBackend implements IamBackend {
         .filter((o) => o.name_key !== key(policyName))
         .reduce((n, o) => n + policySize(o.document), size);
       if (total > quota) throw tooBig();
-      await trx
-        .insertInto('iam_inline_policies')
-        .values({
-          entity_type: kind,
-          entity_key: entity.name_key,
-          name_key: key(policyName),
-          name: policyName,
-          document,
-        })
-        .onConflict((oc) =>
-          oc.columns(['entity_type', 'entity_key', 'name_key']).doUpdateSet({ document, name: policyName }),
-        )
-        .execute();
+      const insert = trx.insertInto('iam_inline_policies').values({
+        entity_type: kind,
+        entity_key: entity.name_key,
+        name_key: key(policyName),
+        name: policyName,
+        document,
+      });
+      // MySQL spells an upsert differently from SQLite and PostgreSQL.
+      await (
+        this.store.family === 'mysql'
+          ? insert.onDuplicateKeyUpdate({ document, name: policyName })
+          : insert.onConflict((oc) =>
+              oc
+                .columns(['entity_type', 'entity_key', 'name_key'])
+                .doUpdateSet({ document, name: policyName }),
+            )
+      ).execute();
     });
   }
 
@@ -1600,11 +1604,16 @@ export class LocalIamBackend implements IamBackend {
           ).map((k) => ({ active: k.status === 'Active', createDate: k.create_date })),
         })),
       );
-      await trx
+      const report = trx
         .insertInto('iam_credential_report')
-        .values({ id: 1, generated_at: now.toISOString(), content })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ generated_at: now.toISOString(), content }))
-        .execute();
+        .values({ id: 1, generated_at: now.toISOString(), content });
+      await (
+        this.store.family === 'mysql'
+          ? report.onDuplicateKeyUpdate({ generated_at: now.toISOString(), content })
+          : report.onConflict((oc) =>
+              oc.column('id').doUpdateSet({ generated_at: now.toISOString(), content }),
+            )
+      ).execute();
       return {
         State: 'STARTED' as const,
         Description: existing
@@ -1760,11 +1769,12 @@ export class LocalIamBackend implements IamBackend {
           ['root_access_key_id', configured.AccessKeyId],
           ['root_secret_access_key', configured.SecretAccessKey],
         ] as const) {
-          await trx
-            .insertInto('iam_settings')
-            .values({ name, value })
-            .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
-            .execute();
+          const setting = trx.insertInto('iam_settings').values({ name, value });
+          await (
+            this.store.family === 'mysql'
+              ? setting.onDuplicateKeyUpdate({ value })
+              : setting.onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+          ).execute();
         }
         return configured;
       }

@@ -5,6 +5,8 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { IAM_MIGRATIONS } from './iam.ts';
 import type { IamTables } from './iam.ts';
+import { LIFECYCLE_MIGRATIONS } from './lifecycle.ts';
+import type { LifecycleTables } from './lifecycle.ts';
 import { SNS_MIGRATIONS } from './sns.ts';
 import type { SnsTables } from './sns.ts';
 
@@ -17,13 +19,27 @@ export interface ModuleMigrations {
 export const MODULE_MIGRATIONS: readonly ModuleMigrations[] = [
   { module: 'iam', migrations: IAM_MIGRATIONS },
   { module: 'sns', migrations: SNS_MIGRATIONS },
+  { module: 'lifecycle', migrations: LIFECYCLE_MIGRATIONS },
 ];
 
 /** Every table in the store, for a typed Kysely instance. */
-export type StoreTables = IamTables & SnsTables;
+export type StoreTables = IamTables & SnsTables & LifecycleTables;
 
 export type { IamTables, IamPrincipalRow } from './iam.ts';
 export type { SnsTables } from './sns.ts';
+export type {
+  LifecycleTables,
+  AccessRequestRow,
+  AccessApprovalRow,
+  WorkflowDefinitionRow,
+  WorkflowExecutionRow,
+  ExecutionStatus,
+  WorkflowHistoryEventRow,
+  WorkflowWaitRow,
+  WorkflowRecordedValueRow,
+  AuditLogRow,
+  AuditLogHeadRow,
+} from './lifecycle.ts';
 
 export function migrationProvider(
   modules: readonly ModuleMigrations[] = MODULE_MIGRATIONS,

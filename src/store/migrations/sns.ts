@@ -2,6 +2,7 @@
 // be inspected (and tested) without a real topic.
 import type { Generated, Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { autoIncrementKey, createTable, portableTypes } from '../schema.ts';
 
 export interface SnsTables {
   sns_messages: {
@@ -22,18 +23,18 @@ export interface SnsTables {
 export const SNS_MIGRATIONS: Record<string, Migration> = {
   '0001-messages': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('sns_messages')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('message_id', 'text', (c) => c.notNull().unique())
-        .addColumn('topic_arn', 'text')
-        .addColumn('target_arn', 'text')
-        .addColumn('phone_number', 'text')
-        .addColumn('subject', 'text')
-        .addColumn('message', 'text', (c) => c.notNull())
-        .addColumn('message_structure', 'text')
-        .addColumn('message_attributes', 'text', (c) => c.notNull())
-        .addColumn('published_at', 'text', (c) => c.notNull())
+      const t = portableTypes(db);
+      await createTable(db, 'sns_messages')
+        .addColumn('seq', 'integer', autoIncrementKey(db))
+        .addColumn('message_id', t.ascii(128), (c) => c.notNull().unique())
+        .addColumn('topic_arn', t.text)
+        .addColumn('target_arn', t.text)
+        .addColumn('phone_number', t.text)
+        .addColumn('subject', t.text)
+        .addColumn('message', t.text, (c) => c.notNull())
+        .addColumn('message_structure', t.text)
+        .addColumn('message_attributes', t.text, (c) => c.notNull())
+        .addColumn('published_at', t.timestamp, (c) => c.notNull())
         .execute();
     },
     async down(db: Kysely<unknown>) {
