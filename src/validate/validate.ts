@@ -98,11 +98,17 @@ function jsonSyntaxFinding(text: string, err: JsonSyntaxError): Finding {
 }
 
 function sortAndDedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
+  // The same finding reported twice (same code, details and places) is kept once.
+  const seen = new Map<string, string[]>();
   const unique = findings.filter((f) => {
-    const key = `${f.issueCode}|${f.findingDetails}|${f.locations.map((l) => l.span.start.offset).join(',')}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const key = `${f.issueCode}|${f.locations.map((l) => l.span.start.offset).join(',')}`;
+    const details = seen.get(key);
+    if (!details) {
+      seen.set(key, [f.findingDetails]);
+      return true;
+    }
+    if (details.includes(f.findingDetails)) return false;
+    details.push(f.findingDetails);
     return true;
   });
   const offset = (f: Finding) => f.locations[0]?.span.start.offset ?? -1;
@@ -110,6 +116,6 @@ function sortAndDedupe(findings: Finding[]): Finding[] {
     (a, b) =>
       SEVERITY_ORDER[a.findingType] - SEVERITY_ORDER[b.findingType] ||
       offset(a) - offset(b) ||
-      a.issueCode.localeCompare(b.issueCode),
+      (a.issueCode < b.issueCode ? -1 : a.issueCode > b.issueCode ? 1 : 0),
   );
 }

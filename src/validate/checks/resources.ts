@@ -436,21 +436,26 @@ class Reach {
   }
 }
 
-// Expanded entries are cached per validation, so their reach is computed once for both checks.
-const reachCache = new WeakMap<ExpandedAction, Reach>();
+// A reach depends only on the action patterns, which policies repeat: it is kept by their text.
+const reachCaches = new WeakMap<Catalog, Map<string, Reach | null>>();
 
-/** The reach of some Action entries together; undefined when they name no known action. */
+/** The reach of Action entries together; undefined when they name no known action. */
 function reachOf(entries: readonly ExpandedAction[], catalog: Catalog): Reach | undefined {
-  if (entries.every((e) => e.actions.length === 0)) return undefined;
-  if (entries.length === 1) {
-    let reach = reachCache.get(entries[0]!);
-    if (!reach) reachCache.set(entries[0]!, (reach = new Reach(entries[0]!.actions, catalog)));
-    return reach;
+  const key = entries.map((e) => e.entry.value.toLowerCase()).join('\u0000');
+  let reachCache = reachCaches.get(catalog);
+  if (!reachCache) reachCaches.set(catalog, (reachCache = new Map()));
+  let reach = reachCache.get(key);
+  if (reach === undefined) {
+    reach = entries.every((e) => e.actions.length === 0)
+      ? null
+      : new Reach(
+          entries.flatMap((e) => e.actions),
+          catalog,
+        );
+    if (reachCache.size > 20_000) reachCache.clear();
+    reachCache.set(key, reach);
   }
-  return new Reach(
-    entries.flatMap((e) => e.actions),
-    catalog,
-  );
+  return reach ?? undefined;
 }
 
 interface StatementArns {
