@@ -34,6 +34,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Serve the embedded IAM as a local AWS-compatible endpoint (IAM, STS, SNS)',
     load: async () => (await import('./emulator.ts')).emulatorCommand,
   },
+  workflow: {
+    summary: 'Run Step Functions (JSONata) state machines durably on the embedded interpreter',
+    load: async () => (await import('./workflow.ts')).workflowCommand,
+  },
   'audit-log': {
     summary: 'Verify the hash-chained audit log, or list its entries',
     load: async () => (await import('./audit-log.ts')).auditLogCommand,
