@@ -42,4 +42,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Verify the hash-chained audit log, or list its entries',
     load: async () => (await import('./audit-log.ts')).auditLogCommand,
   },
+  audit: {
+    summary: 'Audit IAM: admins, escalation paths, exposure, trust, credentials (file or live)',
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
 };

@@ -7,6 +7,8 @@ import { IAM_MIGRATIONS } from './iam.ts';
 import type { IamTables } from './iam.ts';
 import { LIFECYCLE_MIGRATIONS } from './lifecycle.ts';
 import type { LifecycleTables } from './lifecycle.ts';
+import { AUDIT_MIGRATIONS } from './audit.ts';
+import type { AuditTables } from './audit.ts';
 import { SNS_MIGRATIONS } from './sns.ts';
 import type { SnsTables } from './sns.ts';
 
@@ -20,13 +22,15 @@ export const MODULE_MIGRATIONS: readonly ModuleMigrations[] = [
   { module: 'iam', migrations: IAM_MIGRATIONS },
   { module: 'sns', migrations: SNS_MIGRATIONS },
   { module: 'lifecycle', migrations: LIFECYCLE_MIGRATIONS },
+  { module: 'audit', migrations: AUDIT_MIGRATIONS },
 ];
 
 /** Every table in the store, for a typed Kysely instance. */
-export type StoreTables = IamTables & SnsTables & LifecycleTables;
+export type StoreTables = IamTables & SnsTables & LifecycleTables & AuditTables;
 
 export type { IamTables, IamPrincipalRow } from './iam.ts';
 export type { SnsTables } from './sns.ts';
+export type { AuditTables } from './audit.ts';
 export type {
   LifecycleTables,
   AccessRequestRow,
