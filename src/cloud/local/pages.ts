@@ -48,3 +48,20 @@ export function sortByKey<T>(items: T[], keyOf: (item: T) => string): T[] {
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }
+
+/** One page of rows listed by name (IAM lists identities and inline policies by name, in any case). */
+export function pageByName<T extends { name_key: string }>(rows: T[], input: PageInput | undefined) {
+  return pageOf(
+    sortByKey(rows, (r) => r.name_key),
+    (r) => r.name_key,
+    input,
+  );
+}
+
+/** The members every list output ends with: IsTruncated, and the Marker when there is more. */
+export function pageFields(page: { IsTruncated: boolean; Marker?: string }): {
+  IsTruncated: boolean;
+  Marker?: string;
+} {
+  return { IsTruncated: page.IsTruncated, ...(page.Marker ? { Marker: page.Marker } : {}) };
+}

@@ -1,7 +1,10 @@
-// SNS Publish's input rules (SNS API Reference, Publish), applied by the local backend.
+// SNS Publish as the local backend does it: SNS's input rules (SNS API Reference, Publish), then the
+// message is kept in the store, where tests and `grantflow` read what was sent.
+import { randomUUID } from 'node:crypto';
 import { parseArn } from '../../policy/index.ts';
 import { CloudError } from '../errors.ts';
 import type { MessageAttributeValue, PublishInput } from '../types.ts';
+import type { IamContext } from './context.ts';
 
 /** SNS's limit on a message, attributes included: 256 KiB. */
 export const MAX_MESSAGE_BYTES = 262_144;
@@ -85,4 +88,47 @@ export function checkPublish(input: PublishInput): void {
     }
     if (value.StringValue === undefined) throw invalid(`message attribute ${name} has no value`);
   }
+}
+
+export async function publish(iam: IamContext, input: PublishInput): Promise<{ MessageId: string }> {
+  checkPublish(input);
+  const messageId = randomUUID();
+  await iam.write(async (trx) => {
+    await trx
+      .insertInto('sns_messages')
+      .values({
+        message_id: messageId,
+        topic_arn: input.TopicArn ?? null,
+        target_arn: input.TargetArn ?? null,
+        phone_number: input.PhoneNumber ?? null,
+        subject: input.Subject ?? null,
+        message: input.Message,
+        message_structure: input.MessageStructure ?? null,
+        message_attributes: JSON.stringify(input.MessageAttributes ?? {}),
+        published_at: iam.now(),
+      })
+      .execute();
+  });
+  return { MessageId: messageId };
+}
+
+/** Messages published so far, oldest first. */
+export async function listPublishedMessages(
+  iam: IamContext,
+  filter: { TopicArn?: string },
+): Promise<PublishedMessage[]> {
+  let q = iam.db.selectFrom('sns_messages').selectAll().orderBy('seq');
+  if (filter.TopicArn !== undefined) q = q.where('topic_arn', '=', filter.TopicArn);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    MessageId: r.message_id,
+    ...(r.topic_arn !== null ? { TopicArn: r.topic_arn } : {}),
+    ...(r.target_arn !== null ? { TargetArn: r.target_arn } : {}),
+    ...(r.phone_number !== null ? { PhoneNumber: r.phone_number } : {}),
+    ...(r.subject !== null ? { Subject: r.subject } : {}),
+    Message: r.message,
+    ...(r.message_structure !== null ? { MessageStructure: 'json' as const } : {}),
+    MessageAttributes: JSON.parse(r.message_attributes) as PublishedMessage['MessageAttributes'],
+    PublishedAt: new Date(r.published_at),
+  }));
 }
