@@ -34,10 +34,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Serve the embedded IAM as a local AWS-compatible endpoint (IAM, STS, SNS)',
     load: async () => (await import('./emulator.ts')).emulatorCommand,
   },
-  workflow: {
-    summary: 'Run Step Functions (JSONata) state machines durably on the embedded interpreter',
-    load: async () => (await import('./workflow.ts')).workflowCommand,
-  },
   'audit-log': {
     summary: 'Verify the hash-chained audit log, or list its entries',
     load: async () => (await import('./audit-log.ts')).auditLogCommand,
@@ -45,5 +41,41 @@ export const COMMANDS: Record<string, CommandEntry> = {
   audit: {
     summary: 'Audit IAM: admins, escalation paths, exposure, trust, credentials (file or live)',
     load: async () => (await import('./audit.ts')).auditCommand,
+  },
+  workflow: {
+    summary: 'Run Step Functions (JSONata) state machines durably on the embedded interpreter',
+    load: async () => (await import('./workflow.ts')).workflowCommand,
+  },
+  reconcile: {
+    summary: 'Revoke overdue grants and resume overdue lifecycle executions (one reconciler pass)',
+    load: async () => (await import('./reconcile.ts')).reconcileCommand,
+  },
+  request: {
+    summary: 'Submit an access request and carry it through the lifecycle',
+    load: async () => (await import('./lifecycle.ts')).requestCommand,
+  },
+  status: {
+    summary: "Show an access request's status, policy and expiry",
+    load: async () => (await import('./lifecycle.ts')).statusCommand,
+  },
+  grants: {
+    summary: 'List access requests and grants (--active: attached now)',
+    load: async () => (await import('./lifecycle.ts')).grantsCommand,
+  },
+  approve: {
+    summary: 'Approve a request waiting for approval (bound to its exact policy)',
+    load: async () => (await import('./lifecycle.ts')).approveCommand,
+  },
+  deny: {
+    summary: 'Deny a request waiting for approval',
+    load: async () => (await import('./lifecycle.ts')).denyCommand,
+  },
+  revoke: {
+    summary: 'End a grant now: detach, verify and delete its policy',
+    load: async () => (await import('./lifecycle.ts')).revokeCommand,
+  },
+  demo: {
+    summary: "Run the seed's example request through the whole lifecycle in seconds",
+    load: async () => (await import('./lifecycle.ts')).demoCommand,
   },
 };

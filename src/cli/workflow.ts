@@ -37,6 +37,8 @@ Subcommands:
   send-task-success --token T [--output JSON]
   send-task-failure --token T [--error NAME] [--cause TEXT]
                                         answer a .waitForTaskToken task
+  export --target stepfunctions --definition FILE [--name NAME] [--out DIR]
+                                        write the definition and a CloudFormation template
 
 Options:
   --data-dir DIR         where the store is (default ./.grantflow, or GRANTFLOW_DATA_DIR)
@@ -88,6 +90,8 @@ async function runWorkflow(argv: string[], io: CliIo): Promise<number> {
     case 'send-task-success':
     case 'send-task-failure':
       return answerToken(sub, rest, io);
+    case 'export':
+      return (await import('./workflow-export.ts')).runWorkflowExport(rest, io);
     case undefined:
       throw new UsageError(
         'a subcommand is required: run, resume, describe, send-task-success, send-task-failure',
@@ -331,16 +335,25 @@ async function resumeExecutions(argv: string[], io: CliIo): Promise<number> {
     if (format === 'text') for (const e of events) io.stdout.write(`${id}${eventLine(e)}`);
   });
   try {
+    // Access-request executions need grantflow's own connectors: `grants --resume`, `reconcile`
+    // and `serve` run them; here they are left alone rather than failed for a missing connector.
     const running = await env.store.db
       .selectFrom('workflow_executions')
       .select('id')
       .where('status', '=', 'RUNNING')
+      .where(
+        'id',
+        'not in',
+        env.store.db
+          .selectFrom('access_requests')
+          .select('execution_id')
+          .where('execution_id', 'is not', null),
+      )
       .execute();
     const ids = running.map((r) => r.id);
     if (values.once) {
-      await env.runner.pollOnce();
-      env.runner.start();
-      await env.runner.stop();
+      // One pass: each execution runs what is due now, up to its next wait or its end.
+      for (const id of ids) if (!(await waitsOnToken(env, id))) await env.engine.drive(id);
     } else {
       env.runner.start();
       await Promise.all(

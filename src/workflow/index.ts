@@ -82,3 +82,32 @@ export type {
 export { MemoryExecutionStore } from './memory-store.ts';
 export { KyselyExecutionStore } from './kysely-store.ts';
 export * from './connectors/index.ts';
+export {
+  reconcile,
+  startReconciler,
+  isRetryable,
+  RevocationError,
+  GRANTFLOW_POLICY_PATH,
+  EXPIRES_AT_TAG,
+  REQUEST_ID_TAG,
+  RECONCILER_ACTOR,
+  DEFAULT_GRACE_SECONDS,
+} from './reconciler.ts';
+export type {
+  ReconcileOptions,
+  ReconcileSummary,
+  ReconcilerOptions,
+  RunningReconciler,
+  RevokedPolicy,
+  InvalidPolicy,
+  FailedPolicy,
+  DetachedEntity,
+  RetryOptions,
+} from './reconciler.ts';
+export {
+  grantflowConnectors,
+  REQUEST_STATUSES,
+  TERMINAL_REQUEST_STATUSES,
+  policyHash,
+} from './connectors/grantflow.ts';
+export type { GrantflowConnectorOptions, RequestStatus } from './connectors/grantflow.ts';

@@ -29,6 +29,8 @@ class FakeClock implements Clock {
   /** Moves time forward, firing due timers in order and letting the work they start settle. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;
+    // Let work started before this call (an audit run at start) settle first.
+    for (let i = 0; i < 20; i++) await Promise.resolve();
     for (;;) {
       this.timers.sort((a, b) => a.at - b.at);
       const due = this.timers[0];
@@ -137,6 +139,29 @@ describe('startAuditScheduler', () => {
     expect(audited).toContain('hourly@11:00:20');
     // Medium findings reach the notifier only from the schedule that asked for them.
     expect(notifier.sent).toHaveLength(12);
+    await scheduler.stop();
+  });
+
+  it('runs every schedule once at start when asked, then on its expression', async () => {
+    const clock = new FakeClock('2025-06-01T10:00:20Z');
+    const notifier = new MemoryNotifier();
+    const audited: string[] = [];
+    const scheduler = startAuditScheduler({
+      schedules: [{ name: 'daily', expression: 'rate(1 day)' }],
+      audit: async (s) => {
+        audited.push(`${s.name}@${new Date(clock.now()).toISOString().slice(11, 19)}`);
+        return outcome([finding('critical', 'arn:aws:iam::111122223333:user/root-like')]);
+      },
+      notifier,
+      clock,
+      runAtStart: true,
+    });
+    await clock.advance(1000);
+    expect(audited).toEqual(['daily@10:00:20']);
+    expect(notifier.sent.map((n) => n.event)).toEqual(['audit.new-findings']);
+    await clock.advance(24 * 3600_000);
+    expect(audited).toEqual(['daily@10:00:20', 'daily@10:00:20']);
+    expect(scheduler.upcoming()[0]!.at?.toISOString()).toBe('2025-06-03T10:00:20.000Z');
     await scheduler.stop();
   });
 

@@ -54,6 +54,8 @@ export interface SchedulerOptions {
   readonly onRun?: (schedule: AuditSchedule, outcome: AuditRunOutcome) => void;
   /** Called when an audit or a notification fails. */
   readonly onError?: (schedule: AuditSchedule, error: unknown) => void;
+  /** Also run every schedule once at start, then on its expression. */
+  readonly runAtStart?: boolean;
 }
 
 export interface AuditScheduler {
@@ -168,7 +170,11 @@ export function startAuditScheduler(options: SchedulerOptions): AuditScheduler {
     }
   };
 
-  for (const entry of entries) arm(entry);
+  for (const entry of entries) {
+    // A service that starts should not wait a whole period to learn where the account stands.
+    if (options.runAtStart) entry.running = run(entry.schedule).finally(() => (entry.running = undefined));
+    arm(entry);
+  }
 
   return {
     upcoming: () =>

@@ -1,0 +1,7 @@
+// workflow/export: deploying a definition elsewhere. Today: AWS Step Functions with CloudFormation.
+export { exportStepFunctions } from './cloudformation.ts';
+export type { StepFunctionsExport, CloudFormationTemplate } from './cloudformation.ts';
+export { deriveRolePolicy, resolvePlaceholders } from './permissions.ts';
+export type { DerivedRole, RolePolicy, PolicyStatement } from './permissions.ts';
+export { checkExpressions, tasksOf, statesOf, literalPrefix } from './tasks.ts';
+export type { TaskRef, ExpressionProblem } from './tasks.ts';

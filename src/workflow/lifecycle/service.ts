@@ -1,0 +1,551 @@
+// The access-request lifecycle as a service: requests are rows in access_requests, each carried
+// out by one execution of grantflow's lifecycle definition (named after the request id), and
+// approvals, denials and early revocations answer that execution's task tokens. Every decision a
+// person makes is written to the audit log here; the workflow's own steps write theirs through
+// the `grantflow:record` connector.
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../../catalog/index.ts';
+import type { IamBackend } from '../../cloud/index.ts';
+import type { Drafter } from '../../generate/drafter.ts';
+import type { GuardConfig } from '../../generate/guard.ts';
+import definition from '../definitions/grantflow-lifecycle.asl.json' with { type: 'json' };
+import { DEFAULT_LIMITS, parseAccessRequest } from '../../generate/request.ts';
+import type { RequestLimits } from '../../generate/request.ts';
+import { requestReceived } from '../../notify/templates/lifecycle.ts';
+import type { Notification, Notifier } from '../../notify/types.ts';
+import { appendAuditEvent } from '../../store/audit-log.ts';
+import type { AccessApprovalRow, AccessRequestRow, Store } from '../../store/index.ts';
+import { storedTime } from '../../store/schema.ts';
+import { defaultConnectors } from '../connectors/index.ts';
+import type { BedrockModel } from '../connectors/bedrock.ts';
+import { TERMINAL_REQUEST_STATUSES, grantflowConnectors, requestFacts } from '../connectors/grantflow.ts';
+import type { RequestStatus } from '../connectors/grantflow.ts';
+import type { ConnectorMap } from '../connectors/types.ts';
+import { WorkflowEngine } from '../engine.ts';
+import type { ExecutionDescription } from '../engine.ts';
+import { KyselyExecutionStore } from '../kysely-store.ts';
+import { WorkflowRunner } from '../runner.ts';
+import type { ExecutionStatus, HistoryEvent, WaitRecord } from '../store.ts';
+
+export const LIFECYCLE_DEFINITION_NAME = 'grantflow-lifecycle';
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 24 * 3600;
+const APPROVAL_STATE = 'AwaitApproval';
+const HOLD_STATE = 'HoldUntilExpiry';
+
+/** The shipped definition (Amazon States Language, QueryLanguage JSONata). */
+export function lifecycleDefinition(): object {
+  return structuredClone(definition) as object;
+}
+
+export type LifecycleErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'SELF_APPROVAL'
+  | 'NOT_APPROVER'
+  | 'NO_APPROVERS'
+  | 'NOT_PENDING'
+  | 'POLICY_CHANGED'
+  | 'ALREADY_DECIDED'
+  | 'NOT_REVOCABLE';
+
+export class LifecycleError extends Error {
+  readonly code: LifecycleErrorCode;
+  constructor(code: LifecycleErrorCode, message: string) {
+    super(message);
+    this.name = 'LifecycleError';
+    this.code = code;
+  }
+}
+
+export interface LifecycleOptions {
+  readonly store: Store;
+  readonly backend: IamBackend;
+  /** Requester, approver and admin notifications (default: none). */
+  readonly notifier?: Notifier;
+  /** Who may approve or deny (configuration); nobody when empty. */
+  readonly approvers?: readonly string[];
+  /** How long a request waits for an approval before it expires (default 24 h). */
+  readonly approvalTimeoutSeconds?: number;
+  readonly drafter?: Drafter;
+  readonly model?: BedrockModel;
+  readonly guard?: GuardConfig;
+  readonly limits?: RequestLimits;
+  readonly maxAttempts?: number;
+  readonly catalog?: Catalog;
+  readonly clock?: () => Date;
+  /** Scales Retry backoff (and Wait states); 1 in production. */
+  readonly waitScale?: number;
+  readonly pollIntervalMs?: number;
+  readonly leaseMs?: number;
+  /** Rewrites the connector map (tests inject failures here). */
+  readonly wrapConnectors?: (connectors: ConnectorMap) => ConnectorMap;
+  readonly onEvents?: (executionId: string, events: readonly HistoryEvent[]) => void;
+  readonly onNotifierError?: (error: unknown, notification: Notification) => void;
+}
+
+export interface RequestView {
+  readonly id: string;
+  readonly status: RequestStatus;
+  readonly terminal: boolean;
+  readonly requester: string;
+  readonly request: {
+    readonly requested_task: string;
+    readonly target_iam_identity: string;
+    readonly target_iam_identity_arn: string;
+    readonly required_attach_time: number;
+    readonly account_id: string;
+    readonly region: string;
+  };
+  readonly outcome: string | null;
+  readonly policyDocument: string | null;
+  readonly policyHash: string | null;
+  readonly policyName: string | null;
+  readonly policyArn: string | null;
+  readonly expiresAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly approvals: readonly {
+    approver: string;
+    decision: string;
+    policyHash: string;
+    reason: string | null;
+    decidedAt: string;
+  }[];
+  readonly execution?: {
+    readonly id: string;
+    readonly status: ExecutionStatus;
+    readonly currentState?: string;
+    readonly error?: string;
+    readonly cause?: string;
+  };
+}
+
+export class LifecycleService {
+  readonly store: Store;
+  readonly backend: IamBackend;
+  readonly engine: WorkflowEngine;
+  readonly runner: WorkflowRunner;
+  readonly #options: LifecycleOptions;
+  readonly #clock: () => Date;
+  readonly #definition = lifecycleDefinition();
+
+  constructor(options: LifecycleOptions, accountId: string) {
+    this.#options = options;
+    this.store = options.store;
+    this.backend = options.backend;
+    this.#clock = options.clock ?? (() => new Date());
+    const base: ConnectorMap = {
+      ...defaultConnectors({
+        backend: options.backend,
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.catalog ? { catalog: options.catalog } : {}),
+      }),
+      ...grantflowConnectors({
+        db: options.store.db,
+        clock: this.#clock,
+        ...pick(options, [
+          'notifier',
+          'drafter',
+          'guard',
+          'limits',
+          'maxAttempts',
+          'catalog',
+          'onNotifierError',
+        ] as const),
+      }),
+    };
+    this.engine = new WorkflowEngine({
+      store: new KyselyExecutionStore(options.store.db),
+      connectors: options.wrapConnectors ? options.wrapConnectors(base) : base,
+      clock: this.#clock,
+      accountId,
+      ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+      ...(options.onEvents ? { onEvents: options.onEvents } : {}),
+    });
+    this.runner = new WorkflowRunner(this.engine, {
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      clock: this.#clock,
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    });
+  }
+
+  /** A service whose executions' ARNs name the backend's account. */
+  static async open(options: LifecycleOptions): Promise<LifecycleService> {
+    const { Account } = await options.backend.getCallerIdentity();
+    return new LifecycleService(options, Account);
+  }
+
+  /** Starts driving executions (resuming what is due first). */
+  start(): void {
+    this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /** Checks and records a request, then starts its execution; `start()` or `drive` runs it. */
+  async submitRequest(
+    input: unknown,
+    requester: string,
+    options: { approvalTimeoutSeconds?: number } = {},
+  ): Promise<RequestView> {
+    if (typeof requester !== 'string' || requester.trim() === '' || requester.length > 512)
+      throw new LifecycleError(
+        'INVALID_INPUT',
+        'requester: must be a non-empty identity (at most 512 characters)',
+      );
+    let request;
+    try {
+      request = parseAccessRequest(input, this.#options.limits ?? DEFAULT_LIMITS);
+    } catch (err) {
+      throw new LifecycleError('INVALID_INPUT', (err as Error).message);
+    }
+    const approvalTimeoutSeconds =
+      options.approvalTimeoutSeconds ??
+      this.#options.approvalTimeoutSeconds ??
+      DEFAULT_APPROVAL_TIMEOUT_SECONDS;
+    if (
+      !Number.isInteger(approvalTimeoutSeconds) ||
+      approvalTimeoutSeconds < 1 ||
+      approvalTimeoutSeconds > 30 * 86400
+    )
+      throw new LifecycleError(
+        'INVALID_INPUT',
+        'approval timeout: must be a whole number of seconds from 1 to 2592000',
+      );
+    const id = `req-${randomUUID()}`;
+    const now = storedTime(this.#clock());
+    const seed = {
+      requested_task: request.requested_task,
+      target_iam_identity: request.target_iam_identity,
+      target_iam_identity_arn: request.target_iam_identity_arn,
+      required_attach_time: request.required_attach_time,
+      account_id: request.account_id,
+      region: request.region,
+    };
+    const row: AccessRequestRow = {
+      id,
+      ...seed,
+      requester,
+      language: request.lang,
+      status: 'received',
+      outcome: null,
+      policy_document: null,
+      policy_hash: null,
+      policy_name: null,
+      policy_arn: null,
+      execution_id: id,
+      extends_request_id: null,
+      expires_at: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    await this.store.db.insertInto('access_requests').values(row).execute();
+    await this.#audit('request.created', requester, id, { request: seed });
+    await this.#notify(requestReceived(requestFacts(row), { durationSeconds: request.required_attach_time }));
+    await this.engine.startExecution({
+      definition: this.#definition,
+      definitionName: LIFECYCLE_DEFINITION_NAME,
+      name: id,
+      requestId: id,
+      input: { requestId: id, requester, request: seed, approvalTimeoutSeconds },
+    });
+    this.runner.wake(id);
+    return this.getRequest(id);
+  }
+
+  async getRequest(id: string): Promise<RequestView> {
+    const row = await this.#row(id);
+    const approvals = await this.store.db
+      .selectFrom('access_approvals')
+      .selectAll()
+      .where('request_id', '=', id)
+      .orderBy('decided_at')
+      .execute();
+    let execution: ExecutionDescription | undefined;
+    if (row.execution_id)
+      execution = await this.engine.describeExecution(row.execution_id).catch(() => undefined);
+    return toView(row, approvals, execution);
+  }
+
+  /** Requests, newest first; `active`: those whose policy is (or may still be) attached. */
+  async listGrants(options: { active?: boolean; limit?: number } = {}): Promise<RequestView[]> {
+    let query = this.store.db.selectFrom('access_requests').selectAll().orderBy('created_at', 'desc');
+    if (options.active)
+      query = query.where('status', 'in', ['approved', 'active', 'revoking', 'revocation_failed']);
+    const rows = await query.limit(options.limit ?? 1000).execute();
+    return Promise.all(rows.map((r) => this.getRequest(r.id)));
+  }
+
+  async approve(id: string, approver: string, options: { policyHash?: string } = {}): Promise<RequestView> {
+    const row = await this.#decisionChecks(id, approver);
+    if (options.policyHash !== undefined && options.policyHash !== row.policy_hash) {
+      throw new LifecycleError(
+        'POLICY_CHANGED',
+        `the policy of ${id} has hash ${row.policy_hash}, not ${options.policyHash}: review it again before approving`,
+      );
+    }
+    const wait = await this.#tokenWait(row, APPROVAL_STATE);
+    if (!wait)
+      throw new LifecycleError(
+        'NOT_PENDING',
+        `request ${id} is not waiting for an approval (status ${row.status})`,
+      );
+    await this.#decide(row, approver, 'approve', null);
+    await this.engine.sendTaskSuccess(wait.taskToken!, {
+      Decision: 'approve',
+      Approver: approver,
+      PolicyHash: row.policy_hash!,
+    });
+    return this.getRequest(id);
+  }
+
+  async deny(id: string, approver: string, reason?: string): Promise<RequestView> {
+    const row = await this.#decisionChecks(id, approver);
+    const wait = await this.#tokenWait(row, APPROVAL_STATE);
+    if (!wait)
+      throw new LifecycleError(
+        'NOT_PENDING',
+        `request ${id} is not waiting for an approval (status ${row.status})`,
+      );
+    await this.#decide(row, approver, 'deny', reason ?? null);
+    await this.engine.sendTaskSuccess(wait.taskToken!, {
+      Decision: 'deny',
+      Approver: approver,
+      PolicyHash: row.policy_hash ?? '',
+      ...(reason !== undefined ? { Reason: reason } : {}),
+    });
+    return this.getRequest(id);
+  }
+
+  /**
+   * Ends a grant now: answers the execution's hold, which goes on to detach, verify and delete.
+   * A request still waiting for an approval is withdrawn instead. Waits up to `waitMs` for a
+   * request still being drafted or attached to reach one of those.
+   */
+  async revoke(id: string, actor: string, options: { waitMs?: number } = {}): Promise<RequestView> {
+    const deadline = this.#clock().getTime() + (options.waitMs ?? 10_000);
+    for (;;) {
+      const row = await this.#row(id);
+      if ((TERMINAL_REQUEST_STATUSES as readonly string[]).includes(row.status))
+        throw new LifecycleError('NOT_REVOCABLE', `request ${id} has already ended (status ${row.status})`);
+      const hold = await this.#tokenWait(row, HOLD_STATE);
+      if (hold) {
+        await this.#audit('grant.revoke-requested', actor, id, { policyArn: row.policy_arn });
+        await this.engine.sendTaskSuccess(hold.taskToken!, { Reason: 'early', By: actor });
+        return this.getRequest(id);
+      }
+      const approval = await this.#tokenWait(row, APPROVAL_STATE);
+      if (approval) {
+        await this.#audit('request.withdrawn', actor, id, {});
+        await this.engine.sendTaskSuccess(approval.taskToken!, {
+          Decision: 'deny',
+          Approver: actor,
+          PolicyHash: row.policy_hash ?? '',
+          Reason: 'withdrawn',
+        });
+        return this.getRequest(id);
+      }
+      if (this.#clock().getTime() >= deadline)
+        throw new LifecycleError(
+          'NOT_REVOCABLE',
+          `request ${id} is ${row.status}: nothing to revoke yet; try again`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Drives a request's execution until it ends or rests in a wait (in this process). */
+  async drive(id: string): Promise<ExecutionStatus> {
+    const row = await this.#row(id);
+    for (let i = 0; ; i++) {
+      const result = await this.engine.drive(row.execution_id ?? id);
+      if (result.kind === 'ended') return result.status;
+      if (result.kind === 'parked') {
+        // A short wait (Retry backoff) is part of getting somewhere: sleep through it.
+        const delay = result.wakeAt ? Date.parse(result.wakeAt) - this.#clock().getTime() : Infinity;
+        const tail = await this.engine.store.loadTail(row.execution_id ?? id);
+        const onToken = tail?.waits.some((w) => w.completedAt === undefined && w.kind === 'task_token');
+        if (onToken || delay > 5_000) return 'RUNNING';
+        await new Promise((r) => setTimeout(r, Math.max(0, delay)));
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 100 * Math.min(10, i + 1)));
+    }
+  }
+
+  /** Resolves once the request's execution ended (the runner must be started). */
+  async settled(id: string): Promise<RequestView> {
+    const row = await this.#row(id);
+    await this.runner.settled(row.execution_id ?? id);
+    return this.getRequest(id);
+  }
+
+  /**
+   * Drives every lifecycle execution that is due now (a grant whose expiry passed while no process
+   * ran is revoked), each until it ends or waits again; returns the request ids it drove.
+   */
+  async resumeDue(): Promise<string[]> {
+    const now = this.#clock();
+    const staleBefore = new Date(now.getTime() - (this.#options.leaseMs ?? 60_000)).toISOString();
+    const due = await this.engine.store.dueExecutions(now.toISOString(), staleBefore, 10_000);
+    const driven: string[] = [];
+    for (const { id } of due) {
+      const row = await this.store.db
+        .selectFrom('access_requests')
+        .select('id')
+        .where('execution_id', '=', id)
+        .executeTakeFirst();
+      if (!row) continue; // not a lifecycle execution (e.g. `grantflow workflow run`)
+      await this.drive(row.id);
+      driven.push(row.id);
+    }
+    return driven;
+  }
+
+  async #row(id: string): Promise<AccessRequestRow> {
+    const row = await this.store.db
+      .selectFrom('access_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new LifecycleError('NOT_FOUND', `no access request ${id}`);
+    return row;
+  }
+
+  async #decisionChecks(id: string, approver: string): Promise<AccessRequestRow> {
+    if (typeof approver !== 'string' || approver.trim() === '')
+      throw new LifecycleError('INVALID_INPUT', 'approver: must be a non-empty identity');
+    const row = await this.#row(id);
+    if (approver === row.requester)
+      throw new LifecycleError('SELF_APPROVAL', `${approver} requested ${id} and cannot decide on it`);
+    const approvers = this.#options.approvers ?? [];
+    if (approvers.length === 0)
+      throw new LifecycleError('NO_APPROVERS', 'no approvers are configured (GRANTFLOW_APPROVERS)');
+    if (!approvers.includes(approver))
+      throw new LifecycleError('NOT_APPROVER', `${approver} is not a configured approver`);
+    if (row.status !== 'pending_approval')
+      throw new LifecycleError(
+        'NOT_PENDING',
+        `request ${id} is not waiting for an approval (status ${row.status})`,
+      );
+    return row;
+  }
+
+  async #decide(
+    row: AccessRequestRow,
+    approver: string,
+    decision: 'approve' | 'deny',
+    reason: string | null,
+  ) {
+    const existing = await this.store.db
+      .selectFrom('access_approvals')
+      .select('decision')
+      .where('request_id', '=', row.id)
+      .where('approver', '=', approver)
+      .executeTakeFirst();
+    if (existing)
+      throw new LifecycleError(
+        'ALREADY_DECIDED',
+        `${approver} already decided on ${row.id} (${existing.decision})`,
+      );
+    const now = storedTime(this.#clock());
+    await this.store.db
+      .insertInto('access_approvals')
+      .values({
+        request_id: row.id,
+        policy_hash: row.policy_hash ?? '',
+        approver,
+        decision,
+        reason,
+        decided_at: now,
+      })
+      .execute();
+    await this.#audit(decision === 'approve' ? 'request.approved' : 'request.denied', approver, row.id, {
+      policyHash: row.policy_hash,
+      ...(reason !== null ? { reason } : {}),
+    });
+  }
+
+  async #tokenWait(row: AccessRequestRow, stateName: string): Promise<WaitRecord | undefined> {
+    const tail = await this.engine.store.loadTail(row.execution_id ?? row.id);
+    if (!tail || tail.execution.status !== 'RUNNING' || tail.execution.currentState !== stateName)
+      return undefined;
+    return tail.waits.find(
+      (w) =>
+        w.kind === 'task_token' && w.completedAt === undefined && w.stateName === stateName && w.taskToken,
+    );
+  }
+
+  async #audit(type: string, actor: string, subject: string, details: Record<string, unknown>) {
+    await appendAuditEvent(
+      this.store.db,
+      { type, actor, subject, details: details as never },
+      { now: this.#clock },
+    );
+  }
+
+  async #notify(notification: Notification): Promise<void> {
+    try {
+      await this.#options.notifier?.notify(notification);
+    } catch (err) {
+      this.#options.onNotifierError?.(err, notification);
+    }
+  }
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+function toView(
+  row: AccessRequestRow,
+  approvals: readonly AccessApprovalRow[],
+  execution: ExecutionDescription | undefined,
+): RequestView {
+  return {
+    id: row.id,
+    status: row.status as RequestStatus,
+    terminal: (TERMINAL_REQUEST_STATUSES as readonly string[]).includes(row.status),
+    requester: row.requester,
+    request: {
+      requested_task: row.requested_task,
+      target_iam_identity: row.target_iam_identity,
+      target_iam_identity_arn: row.target_iam_identity_arn,
+      required_attach_time: row.required_attach_time,
+      account_id: row.account_id,
+      region: row.region,
+    },
+    outcome: row.outcome,
+    policyDocument: row.policy_document,
+    policyHash: row.policy_hash,
+    policyName: row.policy_name,
+    policyArn: row.policy_arn,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    approvals: approvals.map((a) => ({
+      approver: a.approver,
+      decision: a.decision,
+      policyHash: a.policy_hash,
+      reason: a.reason,
+      decidedAt: a.decided_at,
+    })),
+    ...(execution
+      ? {
+          execution: {
+            id: execution.executionId,
+            status: execution.status,
+            ...(execution.currentState ? { currentState: execution.currentState } : {}),
+            ...(execution.error ? { error: execution.error } : {}),
+            ...(execution.cause ? { cause: execution.cause } : {}),
+          },
+        }
+      : {}),
+  };
+}

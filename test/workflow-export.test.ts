@@ -1,0 +1,362 @@
+// `grantflow workflow export --target stepfunctions`: the definition unchanged, a CloudFormation
+// template whose execution role is derived from the Task resources (checked with grantflow's own
+// validator), and every JSONata expression parsed with jsonata 2.0.x.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validatePolicy } from '../src/validate/index.ts';
+import { exportStepFunctions, resolvePlaceholders, tasksOf } from '../src/workflow/export/index.ts';
+import { runCli } from './helpers/cli.ts';
+
+const SEED_PATH = new URL('../../shared/data/seed-workflow.asl.json', import.meta.url).pathname;
+const SEED_TEXT = readFileSync(SEED_PATH, 'utf8');
+const SEED = JSON.parse(SEED_TEXT) as Record<string, unknown>;
+const LIFECYCLE_PATH = new URL('../src/workflow/definitions/grantflow-lifecycle.asl.json', import.meta.url)
+  .pathname;
+const ACCOUNT = '123456789012';
+const resolveFor = <T>(value: T) =>
+  resolvePlaceholders(value, {
+    partition: 'aws',
+    accountId: ACCOUNT,
+    region: 'ap-northeast-2',
+    requesterTopic: `arn:aws:sns:ap-northeast-2:${ACCOUNT}:requesters`,
+    adminTopic: `arn:aws:sns:ap-northeast-2:${ACCOUNT}:admins`,
+  });
+
+/** What each Task resource needs, written out independently of the exporter's tables. */
+function expectedAction(resource: string): string {
+  const base = resource.replace(/\.waitForTaskToken$/, '');
+  const sdk = /^arn:aws:states:::aws-sdk:(\w+):(\w+)$/.exec(base);
+  if (sdk) {
+    const prefix = sdk[1] === 'accessanalyzer' ? 'access-analyzer' : sdk[1]!;
+    return `${prefix}:${sdk[2]![0]!.toUpperCase()}${sdk[2]!.slice(1)}`;
+  }
+  if (base === 'arn:aws:states:::bedrock:invokeModel') return 'bedrock:InvokeModel';
+  if (base === 'arn:aws:states:::sns:publish') return 'sns:Publish';
+  throw new Error(`no expectation for ${resource}`);
+}
+
+const allowed = (policy: { Statement: { Effect: string; Action: string[] }[] }) =>
+  new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
+
+function checkRole(definition: unknown) {
+  const result = exportStepFunctions(definition, { name: 'under-test' });
+  const expected = new Set(tasksOf(definition).map((t) => expectedAction(t.resource)));
+  const role = result.template.Resources.ExecutionRole!.Properties as {
+    Policies: { PolicyDocument: unknown }[];
+  };
+  return { result, expected, role };
+}
+
+describe('exportStepFunctions on the seed definition', () => {
+  const result = exportStepFunctions(SEED, { name: 'seed' });
+
+  it('derives a role covering exactly the Task resources, scoped to what the definition names', () => {
+    expect(result.errors).toEqual([]);
+    const expected = new Set(tasksOf(SEED).map((t) => expectedAction(t.resource)));
+    expect([...allowed(result.role.policy)].sort()).toEqual([...expected].sort());
+    expect([...expected].sort()).toEqual([
+      'access-analyzer:ValidatePolicy',
+      'bedrock:InvokeModel',
+      'iam:AttachRolePolicy',
+      'iam:AttachUserPolicy',
+      'iam:CreatePolicy',
+      'iam:DeletePolicy',
+      'iam:DetachRolePolicy',
+      'iam:DetachUserPolicy',
+      'sns:Publish',
+    ]);
+    const resourcesOf = (action: string) =>
+      result.role.policy.Statement.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource);
+    // The seed names its policies 'generated_by_workflow_' & $millis() at path /.
+    const seedPolicies = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/generated_by_workflow_*';
+    expect(resourcesOf('iam:CreatePolicy')).toEqual([seedPolicies]);
+    expect(resourcesOf('iam:DeletePolicy')).toEqual([seedPolicies]);
+    expect(resourcesOf('bedrock:InvokeModel')).toEqual([
+      'arn:aws:bedrock:ap-northeast-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0',
+    ]);
+    expect(resourcesOf('sns:Publish')).toEqual(['arn:aws:sns:ap-northeast-2:617709266586:TEMP']);
+    expect(resourcesOf('access-analyzer:ValidatePolicy')).toEqual(['*']);
+    const attach = result.role.policy.Statement.find((s) => s.Action.includes('iam:AttachUserPolicy'))!;
+    expect(attach.Resource).toEqual(['arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*']);
+    expect(attach.Condition).toEqual({ ArnLike: { 'iam:PolicyARN': [seedPolicies] } });
+    expect(
+      result.role.notes.some((n) => n.includes('fixed topic arn:aws:sns:ap-northeast-2:617709266586:TEMP')),
+    ).toBe(true);
+  });
+
+  it("passes grantflow's validator: no ERROR, and only the warnings attaching policies implies", () => {
+    const role = result.template.Resources.ExecutionRole!.Properties as {
+      Policies: { PolicyDocument: unknown }[];
+    };
+    // The template's policy (Fn::Sub strings) resolved the way CloudFormation would.
+    const document = JSON.parse(
+      JSON.stringify(role.Policies[0]!.PolicyDocument).replace(/\{"Fn::Sub":("(?:[^"\\]|\\.)*")\}/g, '$1'),
+    ) as unknown;
+    const { findings } = validatePolicy(resolveFor(document) as object, {
+      policyType: 'identity',
+      policyKind: 'inline-role',
+    });
+    expect(findings.filter((f) => f.findingType === 'ERROR')).toEqual([]);
+    const security = findings.filter((f) => f.findingType === 'SECURITY_WARNING');
+    // Attaching and detaching is the state machine's job; the statements are held to the seed's
+    // policies by the iam:PolicyARN condition, which the validator cannot prove narrows them.
+    expect(new Set(security.map((f) => f.issueCode))).toEqual(
+      new Set(['PRIVILEGE_ESCALATION_ACTION', 'PERMISSIONS_MANAGEMENT_ON_STAR']),
+    );
+    for (const f of security) expect(f.findingDetails).toMatch(/iam:(Attach|Detach)(User|Role)Policy/);
+  });
+
+  it('builds the template: state machine with the definition as is, trusted role, topics, parameters, outputs', () => {
+    const t = result.template;
+    const machine = t.Resources.StateMachine!;
+    expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties.Definition).toEqual(SEED);
+    expect((machine.Properties.Definition as { QueryLanguage: string }).QueryLanguage).toBe('JSONata');
+    expect(machine.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['ExecutionRole', 'Arn'] });
+    expect(machine.Properties.StateMachineType).toBe('STANDARD');
+    const role = t.Resources.ExecutionRole!.Properties as {
+      AssumeRolePolicyDocument: { Statement: unknown[] };
+    };
+    expect(role.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Principal: { Service: 'states.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } } },
+    });
+    const trustDoc = resolveFor(role.AssumeRolePolicyDocument);
+    const { findings } = validatePolicy(
+      JSON.parse(
+        JSON.stringify(trustDoc)
+          .replace(/\{"Fn::Sub":("(?:[^"\\]|\\.)*")\}/g, '$1')
+          .replace('${StateMachineName}', 'seed'),
+      ),
+      { policyType: 'trust' },
+    );
+    expect(findings.filter((f) => f.findingType === 'ERROR' || f.findingType === 'SECURITY_WARNING')).toEqual(
+      [],
+    );
+    expect(t.Resources.RequesterTopic!.Type).toBe('AWS::SNS::Topic');
+    expect(t.Resources.AdminTopic!.Type).toBe('AWS::SNS::Topic');
+    expect(t.Resources.AdminEmailSubscription).toMatchObject({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'HasAdminEmail',
+      Properties: { Protocol: 'email', TopicArn: { Ref: 'AdminTopic' }, Endpoint: { Ref: 'AdminEmail' } },
+    });
+    expect(Object.keys(t.Parameters).sort()).toEqual(['AdminEmail', 'RequesterEmail', 'StateMachineName']);
+    expect(Object.keys(t.Outputs).sort()).toEqual([
+      'AdminTopicArn',
+      'ExecutionRoleArn',
+      'RequesterTopicArn',
+      'StateMachineArn',
+      'StateMachineName',
+    ]);
+    // Every Ref and GetAtt points at something the template declares.
+    const names = new Set([...Object.keys(t.Parameters), ...Object.keys(t.Resources)]);
+    const refs = [...JSON.stringify(t).matchAll(/"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z]+)"/g)].map((m) => m[1]!);
+    expect(refs.filter((r) => !names.has(r))).toEqual([]);
+  });
+
+  it('parses every JSONata expression of the seed with jsonata 2.0.x', () => {
+    expect(result.expressions.checked).toBeGreaterThan(30);
+    expect(result.expressions.problems).toEqual([]);
+  });
+});
+
+describe('exportStepFunctions on other definitions', () => {
+  const lifecycleLike = {
+    QueryLanguage: 'JSONata',
+    StartAt: 'Create',
+    States: {
+      Create: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:iam:createPolicy',
+        Arguments: {
+          PolicyName: '{% $states.context.Execution.Name %}',
+          Path: '/grantflow/',
+          PolicyDocument: '{% $doc %}',
+        },
+        Next: 'Tag',
+      },
+      Tag: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:iam:listEntitiesForPolicy',
+        Arguments: { PolicyArn: '{% $arn %}' },
+        Next: 'Ask',
+      },
+      Ask: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sns:publish.waitForTaskToken',
+        Arguments: {
+          TopicArn: '{% $states.input.adminTopicArn %}',
+          Message: '{% $states.context.Task.Token %}',
+        },
+        Next: 'Model',
+      },
+      Model: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::bedrock:invokeModel',
+        Arguments: { ModelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', Body: {} },
+        End: true,
+      },
+    },
+  };
+
+  it('scopes policy actions to /grantflow/ and grants publish on the template topics for computed topics', () => {
+    const { result, expected, role } = checkRole(lifecycleLike);
+    expect(result.errors).toEqual([]);
+    expect([...allowed(result.role.policy)].sort()).toEqual([...expected].sort());
+    const scoped = result.role.policy.Statement.find((s) => s.Action.includes('iam:CreatePolicy'))!;
+    expect(scoped.Resource).toEqual(['arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/grantflow/*']);
+    expect(scoped.Action).toEqual(['iam:CreatePolicy', 'iam:ListEntitiesForPolicy']);
+    const publish = result.role.policy.Statement.find((s) => s.Action.includes('sns:Publish'))!;
+    expect(publish.Resource).toEqual(['${AdminTopic}', '${RequesterTopic}']);
+    expect(JSON.stringify(role.Policies[0]!.PolicyDocument)).toContain('{"Fn::Sub":"${AdminTopic}"}');
+    const model = result.role.policy.Statement.find((s) => s.Action.includes('bedrock:InvokeModel'))!;
+    expect(model.Resource).toEqual([
+      'arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0',
+    ]);
+  });
+
+  it('names the state and field of an expression jsonata 2.0.x cannot parse', () => {
+    const broken = structuredClone(lifecycleLike) as typeof lifecycleLike;
+    (broken.States.Tag.Arguments as Record<string, string>).PolicyArn = '{% $states.input.( %}';
+    (broken.States as Record<string, unknown>).Check = {
+      Type: 'Choice',
+      Choices: [{ Condition: '{% $x = = 1 %}', Next: 'Model' }],
+      Default: 'Model',
+    };
+    const result = exportStepFunctions(broken, { name: 'broken' });
+    expect(result.expressions.problems.map((p) => `${p.state} ${p.field}`).sort()).toEqual([
+      'Check /Choices[0]/Condition',
+      'Tag /Arguments/PolicyArn',
+    ]);
+    expect(
+      result.errors.some((e) =>
+        e.startsWith('state "Tag", field /Arguments/PolicyArn: the JSONata expression does not parse'),
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses tasks Step Functions cannot run and definitions that are not JSONata', () => {
+    const own = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Gen',
+      States: { Gen: { Type: 'Task', Resource: 'arn:aws:states:::grantflow:generate', End: true } },
+    };
+    expect(exportStepFunctions(own, { name: 'own' }).errors).toEqual([
+      'state "Gen": arn:aws:states:::grantflow:generate: a grantflow step runs only on grantflow\'s embedded interpreter',
+    ]);
+    const jsonPath = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    expect(exportStepFunctions(jsonPath, { name: 'jp' }).errors[0]).toMatch(/QueryLanguage is "JSONPath"/);
+    expect(() => exportStepFunctions({ StartAt: 'x' }, { name: 'x' })).toThrow(/with States/);
+    expect(() => exportStepFunctions(SEED, { name: 'bad name!' })).toThrow(/state machine name/);
+  });
+
+  it.skipIf(!existsSync(LIFECYCLE_PATH))(
+    `exports grantflow's lifecycle definition (skipped while ${LIFECYCLE_PATH} does not exist)`,
+    () => {
+      const definition = JSON.parse(readFileSync(LIFECYCLE_PATH, 'utf8')) as unknown;
+      const result = exportStepFunctions(definition, { name: 'grantflow-lifecycle' });
+      expect(result.expressions.checked).toBeGreaterThan(0);
+      expect(result.expressions.problems).toEqual([]);
+      // The AWS integrations are covered exactly; grantflow's own steps (arn:aws:states:::grantflow:*)
+      // run only on the embedded interpreter and are reported, one error per state.
+      const tasks = tasksOf(definition);
+      const portable = tasks.filter((t) => !t.resource.startsWith('arn:aws:states:::grantflow:'));
+      const own = tasks.filter((t) => t.resource.startsWith('arn:aws:states:::grantflow:'));
+      expect([...allowed(result.role.policy)].sort()).toEqual(
+        [...new Set(portable.map((t) => expectedAction(t.resource)))].sort(),
+      );
+      expect(result.errors).toHaveLength(own.length);
+      for (const t of own) expect(result.errors.some((e) => e.startsWith(`state "${t.state}"`))).toBe(true);
+    },
+  );
+});
+
+describe('grantflow workflow export', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'grantflow-export-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the definition unchanged and the template', async () => {
+    const out = join(dir, 'out');
+    const r = await runCli([
+      'workflow',
+      'export',
+      '--target',
+      'stepfunctions',
+      '--definition',
+      SEED_PATH,
+      '--name',
+      'seed',
+      '--out',
+      out,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, 'seed.asl.json'), 'utf8')).toBe(SEED_TEXT);
+    const template = JSON.parse(readFileSync(join(out, 'seed.template.json'), 'utf8'));
+    expect(template.Resources.StateMachine.Properties.Definition).toEqual(SEED);
+    expect(r.stdout).toContain('arn:aws:states:::aws-sdk:iam:createPolicy → iam:CreatePolicy');
+    expect(r.stdout).toMatch(/Checked \d+ JSONata expressions with jsonata 2\.0\.x; 0 do not parse/);
+
+    const json = await runCli([
+      'workflow',
+      'export',
+      '--target',
+      'stepfunctions',
+      '--definition',
+      SEED_PATH,
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    const report = JSON.parse(json.stdout);
+    expect(report.written.template).toBe(join(out, 'seed-workflow.template.json'));
+    expect(report.errors).toEqual([]);
+  });
+
+  it('writes nothing and exits 1 when an expression does not parse; exits 2 on bad usage', async () => {
+    const bad = structuredClone(SEED) as { States: Record<string, { Arguments?: Record<string, unknown> }> };
+    bad.States.CreatePolicy!.Arguments!.PolicyName = "{% 'x' & %}";
+    const file = join(dir, 'bad.asl.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = await runCli([
+      'workflow',
+      'export',
+      '--target',
+      'stepfunctions',
+      '--definition',
+      file,
+      '--out',
+      dir,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'state "CreatePolicy", field /Arguments/PolicyName: the JSONata expression does not parse',
+    );
+    expect(existsSync(join(dir, 'bad.template.json'))).toBe(false);
+
+    const target = await runCli(['workflow', 'export', '--target', 'terraform', '--definition', SEED_PATH]);
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain('--target must be one of stepfunctions');
+    const missing = await runCli(['workflow', 'export', '--target', 'stepfunctions']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--definition FILE is required');
+    writeFileSync(join(dir, 'nojson.json'), '{ nope');
+    const notJson = await runCli([
+      'workflow',
+      'export',
+      '--target',
+      'stepfunctions',
+      '--definition',
+      join(dir, 'nojson.json'),
+    ]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('is not valid JSON');
+  });
+});
