@@ -2,6 +2,14 @@
 // Entry point of the `grantflow` command: runs the compiled CLI from dist/.
 import { existsSync } from 'node:fs';
 
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `grantflow needs Node.js 22.12 or newer (this is ${process.version}). In the grantflow folder, ` +
+      '`npx grantflow …` runs it on the Node 24 that `npm ci` installs.\n',
+  );
+  process.exit(3);
+}
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(

@@ -74,6 +74,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'End a grant now: detach, verify and delete its policy',
     load: async () => (await import('./lifecycle.ts')).revokeCommand,
   },
+  serve: {
+    summary: 'Run the lifecycle worker, the reconciler and scheduled audits until stopped',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
   demo: {
     summary: "Run the seed's example request through the whole lifecycle in seconds",
     load: async () => (await import('./lifecycle.ts')).demoCommand,

@@ -10,6 +10,8 @@ export interface CliIo {
   readonly stdinStream?: () => AsyncIterable<string | Uint8Array>;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Ends long-running commands (serve) when aborted, besides SIGINT and SIGTERM. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes shared by every command (ARCHITECTURE.md). */

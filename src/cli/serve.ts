@@ -1,0 +1,136 @@
+// `grantflow serve`: the long-running process — it carries access requests through their
+// lifecycle (resuming what a stopped process left), runs the reconciler so overdue grants are
+// revoked within the grace period, and runs scheduled audits that notify new findings.
+import { parseArgs } from 'node:util';
+import type { Severity } from '../audit/index.ts';
+import type { Command } from './commands.ts';
+import { EXIT, UsageError, oneOf } from './io.ts';
+import type { CliIo } from './io.ts';
+import { configuredNotifier, openLifecycle } from './lifecycle.ts';
+
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+const HELP = `Usage: grantflow serve [options]
+
+Runs until stopped (SIGINT or SIGTERM):
+  - the lifecycle worker: every access request's execution, resumed after a restart;
+  - the reconciler: revokes grantflow policies past their expiry and resumes overdue executions,
+    at start and then every --reconcile-interval seconds;
+  - scheduled audits of the account (--audit-schedule), notifying new findings.
+The HTTP API is not part of this release yet; requests are submitted with \`grantflow request\`.
+
+Options:
+  --data-dir DIR                the data directory (default ./.grantflow, or GRANTFLOW_DATA_DIR)
+  --grace SECONDS               how late a revocation may be (default 60)
+  --reconcile-interval SECONDS  between reconciler passes (default a quarter of --grace)
+  --audit-schedule EXPR         an EventBridge expression, e.g. "cron(0 9 * * ? *)" or "rate(1 day)";
+                                repeatable; also GRANTFLOW_AUDIT_SCHEDULES (separated by ";")
+  --audit-min-severity LEVEL    notify new audit findings at or above this (default high)
+  --audit-at-start              also run each audit once at start
+
+Notifications use the configured channels (GRANTFLOW_NOTIFY_*), the log by default.
+`;
+
+export const serveCommand: Command = {
+  summary: 'Run the lifecycle worker, the reconciler and scheduled audits until stopped',
+  help: HELP,
+  run: runServe,
+};
+
+function seconds(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`--${name} must be a positive number of seconds (got "${raw}")`);
+  return value;
+}
+
+async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      grace: { type: 'string' },
+      'reconcile-interval': { type: 'string' },
+      'audit-schedule': { type: 'string', multiple: true },
+      'audit-min-severity': { type: 'string' },
+      'audit-at-start': { type: 'boolean' },
+    },
+  });
+  const graceSeconds = seconds('grace', values.grace, 60);
+  const intervalSeconds = seconds('reconcile-interval', values['reconcile-interval'], graceSeconds / 4);
+  const minSeverity = oneOf<Severity>('audit-min-severity', values['audit-min-severity'], SEVERITIES, 'high');
+  const expressions = [
+    ...(values['audit-schedule'] ?? []),
+    ...(io.env.GRANTFLOW_AUDIT_SCHEDULES ?? '')
+      .split(';')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
+  ];
+  const audit = await import('../audit/index.ts');
+  for (const expression of expressions) {
+    try {
+      audit.parseSchedule(expression);
+    } catch (err) {
+      throw new UsageError(`--audit-schedule "${expression}": ${(err as Error).message}`);
+    }
+  }
+
+  const log = (line: string) => io.stderr.write(`[grantflow serve] ${line}\n`);
+  let notifier: Awaited<ReturnType<typeof configuredNotifier>> | undefined;
+  const opened = await openLifecycle(values['data-dir'], io, {
+    notifierFor: async (backend) => (notifier = await configuredNotifier(io, backend)),
+  });
+  const { service } = opened;
+  const { startReconciler } = await import('../workflow/index.ts');
+  service.start();
+  const reconciler = startReconciler({
+    backend: service.backend,
+    runner: service.runner,
+    store: service.store,
+    notifier: notifier!,
+    graceSeconds,
+    intervalMs: intervalSeconds * 1000,
+    onPass: (summary) => {
+      if (summary.revoked.length > 0 || summary.failed.length > 0) {
+        log(`reconciler: ${summary.revoked.length} revoked, ${summary.failed.length} failed`);
+      }
+    },
+    onError: (err) => log(`reconciler pass failed: ${(err as Error).message}`),
+  });
+  const scheduler =
+    expressions.length === 0
+      ? undefined
+      : audit.startAuditScheduler({
+          schedules: expressions.map((expression, i) => ({
+            name: `audit-${i + 1}`,
+            expression,
+            notifyMinSeverity: minSeverity,
+          })),
+          audit: audit.auditJob({ load: () => audit.loadLiveAccount(service.backend), db: service.store.db }),
+          notifier: notifier!,
+          runAtStart: values['audit-at-start'] ?? false,
+          onRun: (schedule, outcome) =>
+            log(`audit ${schedule.name}: ${outcome.findings} findings, ${outcome.newFindings.length} new`),
+          onError: (schedule, err) => log(`audit ${schedule.name} failed: ${(err as Error).message}`),
+        });
+
+  log(
+    `running: lifecycle worker, reconciler every ${intervalSeconds} s (grace ${graceSeconds} s)` +
+      (scheduler ? `, audits on ${expressions.join(', ')}` : ', no audit schedule'),
+  );
+  let stop = () => {};
+  await new Promise<void>((resolve) => {
+    stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    io.signal?.addEventListener('abort', stop, { once: true });
+  });
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  log('stopping');
+  await scheduler?.stop();
+  await reconciler.stop();
+  await opened.close();
+  return EXIT.ok;
+}
