@@ -2,7 +2,8 @@
 // second through `grantflow simulate --batch` including JSON in and out.
 //
 //   npx tsc -p tsconfig.build.json   (the batch part runs bin/grantflow.js, which runs dist/)
-//   node bench/simulate.ts [--requests N] [--skip-cli]
+//   node bench/simulate.ts [--requests N] [--skip-cli] [--cli-threads 1,2,default] [--cli-runs 5]
+//   taskset -c 0 node bench/simulate.ts ...   (the same on one core: the commands it runs inherit it)
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -28,6 +29,10 @@ const { values } = parseArgs({
     'write-jsonl': { type: 'string' },
     /** Repeat the requests this many times in the batch input (a longer run amortizes start-up). */
     'cli-repeat': { type: 'string', default: '1' },
+    /** The --threads values to run the command with ("default": without the option). */
+    'cli-threads': { type: 'string', default: '1,2' },
+    /** Runs of the command per --threads value, interleaved. */
+    'cli-runs': { type: 'string', default: '5' },
   },
 });
 const N = Number(values.requests);
@@ -213,32 +218,61 @@ try {
   );
 
   if (!values['skip-cli']) {
-    // The whole command as a user runs it: a process reading the file and writing results to a file.
+    // The whole command as a user runs it: a process reading the file and writing results to a file,
+    // for each --threads value in turn, several times (the machine may be shared: the best run is the
+    // least disturbed one, the median the typical one). The command's CPU time, all its threads
+    // included, is read from process.resourceUsage() at its exit.
     const repeat = Number(values['cli-repeat']);
     writeFileSync(file, '');
     for (let i = 0; i < repeat; i++) appendFileSync(file, text);
-    const out = join(dir, 'results.jsonl');
-    const args = ['bin/grantflow.js', 'simulate', '--batch', file];
-    // Best of three: the machine may be shared, and the best run is the least disturbed one.
-    const runs: number[] = [];
-    let resultLines = 0;
-    let status: number | null = null;
-    for (let run = 0; run < 3; run++) {
-      const fd = openSync(out, 'w');
-      const t0 = performance.now();
-      status = spawnSync(process.execPath, args, { stdio: ['ignore', fd, 'inherit'] }).status;
-      runs.push(performance.now() - t0);
-      closeSync(fd);
-      resultLines = readFileSync(out, 'utf8')
-        .split('\n')
-        .filter((l) => l.length > 0).length;
+    const threadOptions = values['cli-threads'].split(',').map((t) => t.trim());
+    const runsEach = Number(values['cli-runs']);
+    const rusage =
+      'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();' +
+      'process.stderr.write(`\\n@rusage ${u.userCPUTime} ${u.systemCPUTime}\\n`)})';
+    const runs = new Map<string, { wall: number; user: number; sys: number }[]>();
+    const outputs = new Map<string, Buffer>();
+    const loadBefore = loadavg();
+    for (let run = 0; run < runsEach; run++) {
+      for (const threads of threadOptions) {
+        const out = join(dir, `results-${threads}.jsonl`);
+        const args = ['--import', rusage, 'bin/grantflow.js', 'simulate', '--batch', file];
+        if (threads !== 'default') args.push('--threads', threads);
+        const fd = openSync(out, 'w');
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, args, { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+        const wall = performance.now() - t0;
+        closeSync(fd);
+        const usage = /@rusage (\d+) (\d+)/.exec(r.stderr);
+        if (r.status !== 0 || usage === null) {
+          throw new Error(`the command failed (exit ${r.status}): ${r.stderr.replace(/\n@rusage.*$/s, '')}`);
+        }
+        const list = runs.get(threads) ?? [];
+        list.push({ wall, user: Number(usage[1]) / 1000, sys: Number(usage[2]) / 1000 });
+        runs.set(threads, list);
+        if (run === 0) outputs.set(threads, readFileSync(out));
+      }
     }
-    const ms = Math.min(...runs);
+    const loadAfter = loadavg();
+    const resultLines = outputs.get(threadOptions[0]!)!.toString('utf8').split('\n').length - 1;
+    const same = [...outputs.values()].every((o) => o.equals(outputs.get(threadOptions[0]!)!));
     console.log(
-      `batch CLI: node ${args.join(' ')} (${(statSync(file).size / 1e6).toFixed(1)} MB in, ${(statSync(out).size / 1e6).toFixed(1)} MB out): ` +
-        `${resultLines.toLocaleString('en-US')} results, exit ${status}, runs ${runs.map((r) => r.toFixed(0)).join(' / ')} ms ` +
-        `wall including process start; best = ${perSecond(resultLines, ms)}`,
+      `batch CLI: node bin/grantflow.js simulate --batch FILE [--threads T] (${(statSync(file).size / 1e6).toFixed(1)} MB in, ` +
+        `${resultLines.toLocaleString('en-US')} results, ${same ? 'identical' : 'DIFFERENT'} outputs for every T), ` +
+        `${runsEach} runs each, wall including process start; load average ${loadBefore[0]!.toFixed(2)} before, ${loadAfter[0]!.toFixed(2)} after`,
     );
+    for (const threads of threadOptions) {
+      const list = runs.get(threads)!;
+      const walls = list.map((r) => r.wall).sort((a, b) => a - b);
+      const best = walls[0]!;
+      const median = walls[Math.floor(walls.length / 2)]!;
+      console.log(
+        `  --threads ${threads}: best ${best.toFixed(0)} ms = ${perSecond(resultLines, best)}, median ${median.toFixed(0)} ms = ` +
+          `${perSecond(resultLines, median)}; runs (wall/user/sys ms) ` +
+          list.map((r) => `${r.wall.toFixed(0)}/${r.user.toFixed(0)}/${r.sys.toFixed(0)}`).join(' '),
+      );
+    }
+    if (!same) process.exitCode = 1;
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

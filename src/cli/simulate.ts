@@ -1,11 +1,8 @@
 // `grantflow simulate`: AWS's authorization decision for one request, explained, or for a stream
 // of JSON Lines requests in batch mode.
-import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  BatchEvaluator,
   PRINCIPAL_KINDS,
   PolicyInputError,
   RequestError,
@@ -26,11 +23,12 @@ import { JsonSyntaxError, SourceText, parseJson } from '../policy/index.ts';
 import type { Command } from './commands.ts';
 import { EXIT, UsageError, oneOf, readInputFile } from './io.ts';
 import type { CliIo } from './io.ts';
+import { MAX_THREADS, parseThreads, runBatch } from './simulate-batch.ts';
 
 const FORMATS = ['text', 'json'] as const;
 
 const HELP = `Usage: grantflow simulate --principal ARN --action ACTION --resource ARN [policies] [options]
-       grantflow simulate --batch FILE.jsonl|-
+       grantflow simulate --batch FILE.jsonl|- [--threads N]
 
 Decides whether AWS would allow a request, following the IAM policy evaluation logic, and says why:
 the outcome per policy type, the policy type that blocked, the matching statements with their
@@ -72,7 +70,11 @@ Batch mode:
                                   "resourceControlPolicies"?: [[...]], "vpcEndpointPolicies"?: [...]}
                                (a policy is a JSON object or its text). A result:
                                  {"decision", "blockedBy", "matchedStatements", "missingContextKeys"}
-                               A line that cannot be evaluated gets {"line", "field", "error"}.
+                               A line that cannot be evaluated gets {"line", "field", "error"};
+                               blank lines are skipped (and counted in line numbers).
+  --threads N                  threads evaluating an input of 4 MiB or more, the main thread
+                               included: 1 to ${MAX_THREADS} (default: 1 and one per idle core, that
+                               is cores less the load average; at most one per core, and 8)
 
 Context keys derived when the request does not give them: aws:PrincipalArn, aws:PrincipalAccount,
 aws:PrincipalType, aws:username (IAM users), aws:PrincipalIsAWSService, aws:PrincipalServiceName,
@@ -105,20 +107,22 @@ const OPTIONS = {
   context: { type: 'string', multiple: true },
   format: { type: 'string' },
   batch: { type: 'string' },
+  threads: { type: 'string' },
 } as const;
 
 async function runSimulate(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.batch !== undefined) {
-    const others = Object.keys(values).filter((k) => k !== 'batch');
+    const others = Object.keys(values).filter((k) => k !== 'batch' && k !== 'threads');
     if (others.length > 0) {
       throw new UsageError(
         `--batch takes its requests and policies from the input; --${others[0]} cannot be used with it`,
       );
     }
-    return runBatch(values.batch, io);
+    return runBatch(values.batch, io, { threads: parseThreads(values.threads) });
   }
+  if (values.threads !== undefined) throw new UsageError('--threads is for --batch only');
   const format = oneOf('format', values.format, FORMATS, 'text');
   for (const name of ['principal', 'action', 'resource'] as const) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required (or use --batch)`);
@@ -275,138 +279,4 @@ function formatExplanation(e: Explanation, request: EvaluationRequest): string {
   if (e.missingContextKeys.length > 0)
     out.push('', `Missing context keys: ${e.missingContextKeys.join(', ')}`);
   return `${out.join('\n')}\n`;
-}
-
-function cannotRead(file: string, err: unknown): never {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-  throw new UsageError(`cannot read ${file}: ${why}`);
-}
-
-/** What evaluating a block of whole lines gives: its result lines, and how many lines were bad. */
-interface BlockResult {
-  readonly out: string;
-  readonly lines: number;
-  readonly bad: number;
-}
-
-/**
- * Evaluates every line of a block (UTF-8, lines ended by \n; a last line may lack it), numbering
- * them from `firstLine`. Blank lines are counted but get no result.
- */
-function evaluateBlock(evaluator: BatchEvaluator, bytes: Buffer, firstLine: number): BlockResult {
-  let out = '';
-  let bad = 0;
-  let lineNumber = firstLine;
-  for (let start = 0; start < bytes.length; lineNumber++) {
-    let nl = bytes.indexOf(10, start);
-    if (nl < 0) nl = bytes.length;
-    let end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
-    let blank = true;
-    for (let i = start; i < end && blank; i++) blank = bytes[i] === 32 || bytes[i] === 9;
-    if (!blank) {
-      const result = evaluator.evaluateBytes(bytes, start, end, lineNumber);
-      if (!result.ok) bad++;
-      out += `${result.json}\n`;
-    }
-    end = nl + 1;
-    start = end;
-  }
-  return { out, lines: lineNumber - firstLine, bad };
-}
-
-/** A Buffer view of the bytes (Buffer's indexOf is a memchr; Uint8Array's is not). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-async function openBatchInput(
-  source: string,
-  io: CliIo,
-): Promise<{ chunks: AsyncIterable<string | Uint8Array>; close: () => Promise<void> }> {
-  if (source === '-') {
-    const stream = io.stdinStream?.();
-    const whole = async function* () {
-      yield await io.readStdin();
-    };
-    return { chunks: stream ?? whole(), close: async () => {} };
-  }
-  const path = resolve(io.cwd, source);
-  const info = await stat(path).catch((err: unknown) => cannotRead(source, err));
-  if (info.isDirectory()) throw new UsageError(`cannot read ${source}: it is a directory`);
-  const handle = await open(path, 'r').catch((err: unknown) => cannotRead(source, err));
-  return { chunks: readChunks(handle, 4 << 20), close: () => handle.close() };
-}
-
-/**
- * The file's bytes in chunks, read ahead into two buffers used in turn: a chunk is valid until
- * the next one is asked for.
- */
-async function* readChunks(handle: FileHandle, size: number): AsyncGenerator<Buffer> {
-  const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const;
-  let turn = 0;
-  let next = handle.read(buffers[0], 0, size, null);
-  try {
-    for (;;) {
-      const { bytesRead } = await next;
-      if (bytesRead === 0) return;
-      const current = buffers[turn]!;
-      turn ^= 1;
-      next = handle.read(buffers[turn]!, 0, size, null);
-      yield current.subarray(0, bytesRead);
-    }
-  } finally {
-    await next.catch(() => undefined);
-  }
-}
-
-/**
- * Reads lines from a file or standard input as they come, in blocks of whole lines, and writes
- * each block's results before reading on, so memory stays flat whatever the input's size. A
- * chunk is used up before the next is read (what is left of a cut line is copied).
- */
-async function runBatch(source: string, io: CliIo): Promise<number> {
-  const { chunks, close } = await openBatchInput(source, io);
-  const evaluator = new BatchEvaluator();
-  let lines = 0;
-  let bad = 0;
-  const stdout = io.stdout as { write(text: string): unknown; once?: (e: string, f: () => void) => unknown };
-  const dispatch = async (block: Buffer) => {
-    const result = evaluateBlock(evaluator, block, lines + 1);
-    lines += result.lines;
-    bad += result.bad;
-    if (result.out !== '' && stdout.write(result.out) === false && typeof stdout.once === 'function') {
-      await new Promise<void>((done) => stdout.once!('drain', done));
-    }
-  };
-  let carry: Buffer | undefined;
-  try {
-    for await (const chunk of chunks) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : asBuffer(chunk);
-      const last = bytes.lastIndexOf(10);
-      if (last < 0) {
-        carry = carry === undefined ? Buffer.from(bytes) : Buffer.concat([carry, bytes]);
-        continue;
-      }
-      let from = 0;
-      if (carry !== undefined) {
-        // The line cut at the end of the previous chunk ends here.
-        from = bytes.indexOf(10) + 1;
-        await dispatch(Buffer.concat([carry, bytes.subarray(0, from)]));
-      }
-      if (from <= last) await dispatch(bytes.subarray(from, last + 1));
-      carry = last + 1 < bytes.length ? Buffer.from(bytes.subarray(last + 1)) : undefined;
-    }
-    if (carry !== undefined) await dispatch(carry);
-  } finally {
-    await close();
-  }
-  if (bad > 0) {
-    io.stderr.write(
-      `grantflow simulate: ${bad} of ${lines} lines could not be evaluated (see their error results)\n`,
-    );
-    return EXIT.usage;
-  }
-  return EXIT.ok;
 }

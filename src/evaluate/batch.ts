@@ -11,6 +11,7 @@
 // Lines usually repeat their policies, so compiled sets are cached by the exact text of the line
 // outside its request member, and only the small request is JSON.parse'd: a fast scanner finds
 // where each top-level member's value starts and ends without parsing it.
+import { getCatalog } from '../catalog/index.ts';
 import { compilePolicySet } from './compile.ts';
 import type { CompiledPolicySet, CompileOptions } from './compile.ts';
 import { batchResultJson } from './decide.ts';
@@ -202,6 +203,7 @@ function errorLine(err: unknown, lineNumber: number): string {
   else if (err instanceof LineError || err instanceof PolicyInputError) field = err.field;
   else throw err;
   const detail = err instanceof LineError ? err.message : err.detail;
+  // `line` comes first: BatchEvaluator.renumberErrors finds it there.
   return JSON.stringify({ line: lineNumber, field, error: field === null ? detail : `${field}: ${detail}` });
 }
 
@@ -211,12 +213,30 @@ function sameBytes(bytes: Buffer, at: number, expected: Buffer): boolean {
   return true;
 }
 
+/** What evaluating a block of whole lines gives. */
+export interface BatchBlockResult {
+  /** The result lines, each ended by a newline; blank input lines get none. */
+  readonly out: string;
+  /** How many input lines the block held, blank ones included. */
+  readonly lines: number;
+  /** How many lines could not be evaluated. */
+  readonly bad: number;
+  /** Where each error result starts in `out`, for `renumberErrors`. */
+  readonly errorOffsets: readonly number[];
+}
+
 export interface BatchLineResult {
   /** The result line, without its newline. */
   readonly json: string;
   /** False for a line that could not be evaluated. */
   readonly ok: boolean;
 }
+
+const ERROR_PREFIX = '{"line":';
+
+const LAZY_CATALOG: CompileOptions['catalog'] = {
+  supportsRcp: (service) => getCatalog().supportsRcp(service),
+};
 
 /** Evaluates lines one by one, caching compiled policy sets by their exact text. */
 export class BatchEvaluator {
@@ -229,7 +249,9 @@ export class BatchEvaluator {
   private lastSet: CompiledPolicySet | PolicyInputError | undefined;
 
   constructor(options: CompileOptions = {}) {
-    this.options = options;
+    // The shared catalog takes tens of milliseconds to build and only sets with resource control
+    // policies ask it anything: build it then (this matters on every worker thread that starts).
+    this.options = { catalog: LAZY_CATALOG, ...options };
   }
 
   /** The result for one input line (`lineNumber` from 1, for error results). */
@@ -248,24 +270,75 @@ export class BatchEvaluator {
    */
   evaluateBytes(bytes: Buffer, start: number, end: number, lineNumber: number): BatchLineResult {
     try {
-      const head = this.lastHeadBytes;
-      const rest = this.lastRestBytes;
-      if (
-        head !== undefined &&
-        rest !== undefined &&
-        end - start > head.length + rest.length &&
-        sameBytes(bytes, start, head) &&
-        bytes.compare(rest, 0, rest.length, end - rest.length, end) === 0
-      ) {
-        const json = this.answerFromRequestText(
-          bytes.toString('utf8', start + head.length, end - rest.length),
-        );
-        if (json !== undefined) return { json, ok: true };
-      }
-      return { json: this.evaluateLine(bytes.toString('utf8', start, end)), ok: true };
+      return { json: this.lineFromBytes(bytes, start, end), ok: true };
     } catch (err) {
       return { json: errorLine(err, lineNumber), ok: false };
     }
+  }
+
+  /**
+   * Evaluates every line of a block (UTF-8, lines ended by \n or \r\n; the last one may lack it),
+   * numbering them from `firstLine`. Blank lines (spaces and tabs only) are counted but get no result.
+   */
+  evaluateBlock(bytes: Buffer, firstLine: number): BatchBlockResult {
+    let out = '';
+    let bad = 0;
+    const errorOffsets: number[] = [];
+    let lineNumber = firstLine;
+    for (let start = 0; start < bytes.length; lineNumber++) {
+      let nl = bytes.indexOf(10, start);
+      if (nl < 0) nl = bytes.length;
+      const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+      let first = start;
+      while (first < end && (bytes[first] === 32 || bytes[first] === 9)) first++;
+      if (first < end) {
+        try {
+          out += `${this.lineFromBytes(bytes, start, end)}\n`;
+        } catch (err) {
+          errorOffsets.push(out.length);
+          out += `${errorLine(err, lineNumber)}\n`;
+          bad++;
+        }
+      }
+      start = nl + 1;
+    }
+    return { out, lines: lineNumber - firstLine, bad, errorOffsets };
+  }
+
+  /**
+   * A block's output with the line number of each error result raised by `offset`: a block
+   * evaluated before the lines ahead of it were counted (on another thread) numbers its lines from 1.
+   */
+  static renumberErrors(block: BatchBlockResult, offset: number): string {
+    if (offset === 0 || block.errorOffsets.length === 0) return block.out;
+    let out = '';
+    let from = 0;
+    for (const at of block.errorOffsets) {
+      const digits = at + ERROR_PREFIX.length;
+      const comma = block.out.indexOf(',', digits);
+      out += `${block.out.slice(from, digits)}${Number(block.out.slice(digits, comma)) + offset}`;
+      from = comma;
+    }
+    return out + block.out.slice(from);
+  }
+
+  /** The result of the line at `bytes[start..end)`; throws for a line that cannot be evaluated. */
+  private lineFromBytes(bytes: Buffer, start: number, end: number): string {
+    // Fast path: the bytes around the request repeat the previous line's, so only the request is
+    // decoded, and its policies are neither decoded nor copied.
+    const head = this.lastHeadBytes;
+    const rest = this.lastRestBytes;
+    if (
+      head !== undefined &&
+      rest !== undefined &&
+      end - start > head.length + rest.length &&
+      sameBytes(bytes, start, head) &&
+      bytes.compare(rest, 0, rest.length, end - rest.length, end) === 0
+    ) {
+      const json = this.answerFromRequestText(bytes.toString('utf8', start + head.length, end - rest.length));
+      if (json !== undefined) return json;
+    }
+    return this.evaluateLine(bytes.toString('utf8', start, end));
   }
 
   /** The answer when the text is one JSON value (the request of the last line's policies). */
