@@ -49,7 +49,6 @@ cannot be read.
 `;
 
 export const auditLogCommand: Command = {
-  summary: 'Verify the hash-chained audit log, or list its entries',
   help: HELP,
   run: runAuditLog,
 };

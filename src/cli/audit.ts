@@ -72,7 +72,6 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 bad usage or i
 `;
 
 export const auditCommand: Command = {
-  summary: 'Audit IAM: admins, escalation paths, exposure, trust, credentials (file or live)',
   help: HELP,
   run: runAuditCommand,
 };

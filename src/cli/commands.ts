@@ -3,7 +3,7 @@
 import type { CliIo } from './io.ts';
 
 export interface Command {
-  readonly summary: string;
+  /** Shown by `grantflow <command> --help`; the one-line summary is the entry's, below. */
   readonly help: string;
   run(argv: string[], io: CliIo): Promise<number>;
 }

@@ -26,7 +26,6 @@ Stops on Ctrl-C (SIGINT) or SIGTERM.
 `;
 
 export const emulatorCommand: Command = {
-  summary: 'Serve the embedded IAM as a local AWS-compatible endpoint (IAM, STS, SNS)',
   help: HELP,
   run: (argv, io) => runEmulator(argv, io),
 };

@@ -37,7 +37,6 @@ Exit codes: 0 grant or needs_approval (a policy was produced), 1 refuse or needs
 `;
 
 export const generateCommand: Command = {
-  summary: 'Draft, validate and guard a least-privilege policy for a request',
   help: HELP,
   run: runGenerate,
 };

@@ -331,7 +331,6 @@ Exit codes: 0 done, 1 access denied, 2 bad usage or a request IAM refused, 3 run
 `;
 
 export const iamCommand: Command = {
-  summary: 'Create and inspect IAM users, roles, groups and policies (embedded IAM or AWS)',
   help: HELP,
   run: runIam,
 };

@@ -144,7 +144,6 @@ const FAILED_STATUSES = new Set([
 // ── request ─────────────────────────────────────────────────────────────────────────────────
 
 export const requestCommand: Command = {
-  summary: 'Submit an access request (the seed input) and carry it through the lifecycle',
   help: `Usage: grantflow request --input FILE [--wait] [--requester ID] [options]
 
 Records the request, drafts and guards its policy, and (when no approval is needed) creates the
@@ -215,7 +214,6 @@ function defaultUser(): string {
 // ── status, grants ─────────────────────────────────────────────────────────────────────────
 
 export const statusCommand: Command = {
-  summary: "Show an access request's status, policy and expiry",
   help: `Usage: grantflow status ID [options]\n\nOptions:\n${COMMON_HELP}\n`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: COMMON, allowPositionals: true });
@@ -232,7 +230,6 @@ export const statusCommand: Command = {
 };
 
 export const grantsCommand: Command = {
-  summary: 'List access requests and grants (--active: policies attached now)',
   help: `Usage: grantflow grants [--active] [--resume] [options]
 
 Options:
@@ -261,7 +258,6 @@ ${COMMON_HELP}
 // ── approve, deny, revoke ──────────────────────────────────────────────────────────────────
 
 export const approveCommand: Command = {
-  summary: 'Approve a request waiting for approval (bound to its exact policy)',
   help: `Usage: grantflow approve ID --approver ID [--policy-hash SHA256] [options]
 
 The approval applies to the policy whose SHA-256 \`grantflow status ID\` shows; with
@@ -299,7 +295,6 @@ ${COMMON_HELP}
 };
 
 export const denyCommand: Command = {
-  summary: 'Deny a request waiting for approval',
   help: `Usage: grantflow deny ID --approver ID [--reason TEXT] [options]\n\nOptions:\n  --approver ID      who denies (a configured approver)\n  --reason TEXT      told to the requester\n${COMMON_HELP}\n`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -324,7 +319,6 @@ export const denyCommand: Command = {
 };
 
 export const revokeCommand: Command = {
-  summary: 'End a grant now: detach, verify and delete its policy',
   help: `Usage: grantflow revoke ID [--actor ID] [options]\n\nA request still waiting for an approval is withdrawn.\n\nOptions:\n  --actor ID         who revokes (default the OS user name)\n${COMMON_HELP}\n`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -364,7 +358,6 @@ const STEP_LINES: Record<string, string> = {
 };
 
 export const demoCommand: Command = {
-  summary: "Run the seed's example request through the whole lifecycle in a few seconds",
   help: `Usage: grantflow demo [--seconds N] [options]
 
 Runs examples/requests/seed-translate-transcribe.json (with a short duration) through the whole

@@ -35,7 +35,6 @@ Exit codes: 0 nothing is left overdue, 1 a policy could not be revoked, 2 bad us
 `;
 
 export const reconcileCommand: Command = {
-  summary: 'Revoke overdue grants and resume overdue lifecycle executions (one reconciler pass)',
   help: HELP,
   run: runReconcile,
 };

@@ -32,7 +32,6 @@ Notifications use the configured channels (GRANTFLOW_NOTIFY_*), the log by defau
 `;
 
 export const serveCommand: Command = {
-  summary: 'Run the lifecycle worker, the reconciler and scheduled audits until stopped',
   help: HELP,
   run: runServe,
 };

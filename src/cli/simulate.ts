@@ -85,7 +85,6 @@ could not be evaluated), 3 runtime failure.
 `;
 
 export const simulateCommand: Command = {
-  summary: "Decide and explain a request with AWS's policy evaluation logic",
   help: HELP,
   run: runSimulate,
 };

@@ -32,7 +32,6 @@ Exit codes: 0 no blocking finding, 1 a blocking finding, 2 bad usage or unreadab
 `;
 
 export const validateCommand: Command = {
-  summary: 'Validate IAM policies like IAM Access Analyzer, offline',
   help: HELP,
   run: runValidate,
 };

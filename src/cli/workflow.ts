@@ -63,7 +63,6 @@ Exit codes: 0 the execution(s) succeeded, 1 an execution failed, timed out or wa
 `;
 
 export const workflowCommand: Command = {
-  summary: 'Run Step Functions (JSONata) state machines durably on the embedded interpreter',
   help: HELP,
   run: runWorkflow,
 };
