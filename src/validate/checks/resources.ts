@@ -436,26 +436,33 @@ class Reach {
   }
 }
 
-// A reach depends only on the action patterns, which policies repeat: it is kept by their text.
+// A reach depends only on an Action entry's text, which policies repeat: it is kept by that text,
+// and a statement's reach is the union of its entries' reaches.
 const reachCaches = new WeakMap<Catalog, Map<string, Reach | null>>();
 
-/** The reach of Action entries together; undefined when they name no known action. */
-function reachOf(entries: readonly ExpandedAction[], catalog: Catalog): Reach | undefined {
-  const key = entries.map((e) => e.entry.value.toLowerCase()).join('\u0000');
-  let reachCache = reachCaches.get(catalog);
-  if (!reachCache) reachCaches.set(catalog, (reachCache = new Map()));
-  let reach = reachCache.get(key);
+function entryReach(entry: ExpandedAction, catalog: Catalog): Reach | undefined {
+  let cache = reachCaches.get(catalog);
+  if (!cache) reachCaches.set(catalog, (cache = new Map()));
+  const key = entry.entry.value.toLowerCase();
+  let reach = cache.get(key);
   if (reach === undefined) {
-    reach = entries.every((e) => e.actions.length === 0)
-      ? null
-      : new Reach(
-          entries.flatMap((e) => e.actions),
-          catalog,
-        );
-    if (reachCache.size > 20_000) reachCache.clear();
-    reachCache.set(key, reach);
+    reach = entry.actions.length === 0 ? null : new Reach(entry.actions, catalog);
+    if (cache.size > 20_000) cache.clear();
+    cache.set(key, reach);
   }
   return reach ?? undefined;
+}
+
+/** Whether some of the entries can be authorized against a resource like the ARN. */
+interface Reachable {
+  covers(arn: ArnPattern): boolean;
+}
+
+/** The reach of Action entries together; undefined when they name no known action. */
+function reachOf(entries: readonly ExpandedAction[], catalog: Catalog): Reachable | undefined {
+  const reaches = entries.flatMap((e) => entryReach(e, catalog) ?? []);
+  if (reaches.length === 0) return undefined;
+  return reaches.length === 1 ? reaches[0] : { covers: (arn) => reaches.some((r) => r.covers(arn)) };
 }
 
 interface StatementArns {
