@@ -4,15 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { LocalIamBackend, backendConfigFor, isCloudError, openBackend } from '../cloud/index.ts';
+import { LocalIamBackend, isCloudError } from '../cloud/index.ts';
 import type { IamBackend } from '../cloud/index.ts';
 import type { Notification, Notifier } from '../notify/types.ts';
-import { openStore, storeConfigFor } from '../store/index.ts';
-import type { Store } from '../store/index.ts';
 import type { HistoryEvent } from '../workflow/index.ts';
 import type { LifecycleOptions, LifecycleService, RequestView } from '../workflow/lifecycle/index.ts';
 import type { Command } from './commands.ts';
 import { EXIT, UsageError, listOption, oneOf, readInputFile } from './io.ts';
+import { openData } from './data.ts';
 import type { CliIo } from './io.ts';
 
 const COMMON_HELP = `  --data-dir DIR     where the store and embedded IAM are (default ./.grantflow)
@@ -58,28 +57,18 @@ export async function openLifecycle(
   extra: Partial<LifecycleOptions> & { notifierFor?: (backend: IamBackend) => Promise<Notifier> } = {},
 ): Promise<Opened> {
   const { LifecycleService } = await import('../workflow/lifecycle/index.ts');
-  const store: Store = await openStore(storeConfigFor({ dataDir, env: io.env, cwd: io.cwd }));
-  let backend: IamBackend | undefined;
-  try {
-    const config = backendConfigFor({ dataDir, env: io.env, cwd: io.cwd });
-    backend = config.kind === 'local' ? await LocalIamBackend.open(store) : await openBackend(config);
+  return openData(dataDir, io, async ({ store, backend, close }) => {
     const { notifierFor, ...options } = extra;
     const notifier = notifierFor ? await notifierFor(backend) : await configuredNotifier(io, backend);
     const service = await LifecycleService.open({ store, backend, notifier, ...configured(io), ...options });
-    const opened = backend;
     return {
       service,
       async close() {
         await service.stop();
-        if (config.kind !== 'local') await opened.close();
-        await store.close();
+        await close();
       },
     };
-  } catch (err) {
-    if (backend && !(backend instanceof LocalIamBackend)) await backend.close();
-    await store.close();
-    throw err;
-  }
+  });
 }
 
 /** Lifecycle errors are the caller's (exit 2), except a request that is not found (also 2). */

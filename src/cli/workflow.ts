@@ -2,7 +2,7 @@
 // embedded, durable interpreter: `run` one execution to its end, `resume` what a stopped process
 // left, `describe` an execution, answer task tokens.
 import { parseArgs } from 'node:util';
-import { LocalIamBackend, backendConfigFor, isCloudError, openBackend } from '../cloud/index.ts';
+import { LocalIamBackend, isCloudError } from '../cloud/index.ts';
 import type { IamBackend } from '../cloud/index.ts';
 import { LLM_PROVIDER_NAMES } from '../generate/llm.ts';
 import type { LlmProviderName } from '../generate/llm.ts';
@@ -10,6 +10,7 @@ import { openStore, storeConfigFor } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Command } from './commands.ts';
 import { EXIT, UsageError, oneOf, readInputFile } from './io.ts';
+import { openData } from './data.ts';
 import type { CliIo } from './io.ts';
 import type {
   BedrockModel,
@@ -150,12 +151,7 @@ async function openEnvironment(
   const model = await modelFor(values, io);
   const dataDir = values['data-dir'] as string | undefined;
   const workflow = await import('../workflow/index.ts');
-  const store = await openStore(storeConfigFor({ dataDir, env: io.env, cwd: io.cwd }));
-  let backend: IamBackend | undefined;
-  try {
-    const config = backendConfigFor({ dataDir, env: io.env, cwd: io.cwd });
-    // The embedded IAM lives in the same store as the executions.
-    backend = config.kind === 'local' ? await LocalIamBackend.open(store) : await openBackend(config);
+  return openData(dataDir, io, async ({ store, backend, close }) => {
     const { Account } = await backend.getCallerIdentity();
     const engine = new workflow.WorkflowEngine({
       store: new workflow.KyselyExecutionStore(store.db),
@@ -165,7 +161,6 @@ async function openEnvironment(
       ...(onEvents ? { onEvents } : {}),
     });
     const runner = new workflow.WorkflowRunner(engine, { pollIntervalMs: 250 });
-    const opened = backend;
     return {
       store,
       backend,
@@ -173,15 +168,10 @@ async function openEnvironment(
       runner,
       async close() {
         await runner.stop();
-        if (config.kind !== 'local') await opened.close();
-        await store.close();
+        await close();
       },
     };
-  } catch (err) {
-    if (backend && !(backend instanceof LocalIamBackend)) await backend.close();
-    await store.close();
-    throw err;
-  }
+  });
 }
 
 async function readJsonFile(path: string, what: string, io: CliIo): Promise<unknown> {
