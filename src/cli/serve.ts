@@ -17,7 +17,9 @@ Runs until stopped (SIGINT or SIGTERM):
   - the reconciler: revokes grantflow policies past their expiry and resumes overdue executions,
     at start and then every --reconcile-interval seconds;
   - scheduled audits of the account (--audit-schedule), notifying new findings.
-The HTTP API is not part of this release yet; requests are submitted with \`grantflow request\`.
+  - with --port, the HTTP API under /v1 (described at /v1/openapi.json), bearer tokens from
+    GRANTFLOW_API_TOKENS (JSON: {"<sha256 of token>": {"identity": ARN, "roles": [...]}}) or
+    GRANTFLOW_API_TOKENS_FILE; roles are requester, approver and admin.
 
 Options:
   --data-dir DIR                the data directory (default ./.grantflow, or GRANTFLOW_DATA_DIR)
@@ -27,6 +29,8 @@ Options:
                                 repeatable; also GRANTFLOW_AUDIT_SCHEDULES (separated by ";")
   --audit-min-severity LEVEL    notify new audit findings at or above this (default high)
   --audit-at-start              also run each audit once at start
+  --port PORT                   serve the HTTP API on this port (0: any free port)
+  --host HOST                   the address the HTTP API binds (default 127.0.0.1)
 
 Notifications use the configured channels (GRANTFLOW_NOTIFY_*), the log by default.
 `;
@@ -54,6 +58,8 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
       'audit-schedule': { type: 'string', multiple: true },
       'audit-min-severity': { type: 'string' },
       'audit-at-start': { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
     },
   });
   const graceSeconds = seconds('grace', values.grace, 60);
@@ -66,6 +72,23 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
       .map((e) => e.trim())
       .filter((e) => e !== ''),
   ];
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!/^\d+$/.test(values.port!) || port > 65535))
+    throw new UsageError(`--port must be a port number from 0 to 65535 (got "${values.port}")`);
+  if (values.host !== undefined && port === undefined) throw new UsageError('--host needs --port');
+  const server = port === undefined ? undefined : await import('../server/index.ts');
+  let tokens: Awaited<ReturnType<NonNullable<typeof server>['loadTokenTable']>>;
+  if (server) {
+    try {
+      tokens = await server.loadTokenTable(io.env, io.cwd);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (!tokens || tokens.size === 0)
+      throw new UsageError(
+        'the HTTP API needs tokens: set GRANTFLOW_API_TOKENS or GRANTFLOW_API_TOKENS_FILE',
+      );
+  }
   const audit = await import('../audit/index.ts');
   for (const expression of expressions) {
     try {
@@ -114,6 +137,22 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
           onError: (schedule, err) => log(`audit ${schedule.name} failed: ${(err as Error).message}`),
         });
 
+  let api: Awaited<ReturnType<NonNullable<typeof server>['startApiServer']>> | undefined;
+  try {
+    api = await server?.startApiServer({
+      service,
+      tokens: tokens!,
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      port: port!,
+      log: (line) => log(`api: ${line}`),
+    });
+  } catch (err) {
+    await scheduler?.stop();
+    await reconciler.stop();
+    await opened.close();
+    throw err;
+  }
+  if (api) log(`HTTP API listening on ${api.url}/v1`);
   log(
     `running: lifecycle worker, reconciler every ${intervalSeconds} s (grace ${graceSeconds} s)` +
       (scheduler ? `, audits on ${expressions.join(', ')}` : ', no audit schedule'),
@@ -128,6 +167,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   log('stopping');
+  await api?.close();
   await scheduler?.stop();
   await reconciler.stop();
   await opened.close();

@@ -76,6 +76,8 @@ export interface LifecycleOptions {
   /** Scales Retry backoff (and Wait states); 1 in production. */
   readonly waitScale?: number;
   readonly pollIntervalMs?: number;
+  /** Executions driven at once (default the runner's, 8). */
+  readonly concurrency?: number;
   readonly leaseMs?: number;
   /** Rewrites the connector map (tests inject failures here). */
   readonly wrapConnectors?: (connectors: ConnectorMap) => ConnectorMap;
@@ -165,6 +167,7 @@ export class LifecycleService {
     });
     this.runner = new WorkflowRunner(this.engine, {
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       clock: this.#clock,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     });
