@@ -20,6 +20,7 @@ import { revocationFailed } from '../notify/index.ts';
 import type { Notification, Notifier, RequestFacts } from '../notify/index.ts';
 import { appendAuditEvent } from '../store/index.ts';
 import type { AuditEvent, Store } from '../store/index.ts';
+import { requestFacts as factsOfRequest } from './connectors/grantflow.ts';
 import type { WorkflowEngine } from './engine.ts';
 import { WorkflowRunner } from './runner.ts';
 
@@ -543,17 +544,7 @@ async function requestFacts(ctx: Context, policy: ManagedPolicy, requestId?: str
         ? query.where((eb) => eb.or([eb('id', '=', requestId), eb('policy_arn', '=', policy.Arn)]))
         : query.where('policy_arn', '=', policy.Arn);
       const row = await query.executeTakeFirst();
-      if (row) {
-        return {
-          requestId: row.id,
-          lang: row.language === 'ko' ? 'ko' : 'en',
-          requester: row.requester,
-          identityArn: row.target_iam_identity_arn,
-          task: row.requested_task,
-          accountId: row.account_id,
-          region: row.region,
-        };
-      }
+      if (row) return factsOfRequest(row);
     } catch {
       // No request table or an unreachable store: the notification goes out with what IAM shows.
     }
