@@ -84,6 +84,13 @@ describe('grant → hold → revoke on the embedded IAM', () => {
     ]);
     expect((await verifyAuditLog(h.store.db)).intact).toBe(true);
     expect(h.sent.map((n) => n.event)).toEqual(['request.received', 'grant.attached', 'grant.revoked']);
+    // The hold lasts the whole granted time: revocation starts at expiresAt, not before it.
+    const revoking = (await listAuditLog(h.store.db, { subject: submitted.id })).find(
+      (e) => e.type === 'grant.revoking',
+    );
+    const lateMs = Date.parse(revoking!.at) - Date.parse(done.expiresAt!);
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    expect(lateMs).toBeLessThan(2_000);
   });
 
   it('the granted policy is unusable after expiresAt (its DateLessThan condition)', async () => {
