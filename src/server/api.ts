@@ -199,6 +199,7 @@ const LIFECYCLE_STATUS: Record<string, number> = {
   POLICY_CHANGED: 409,
   ALREADY_DECIDED: 409,
   NOT_REVOCABLE: 409,
+  GRANT_EXPIRED: 409,
 };
 
 /** Runs a service call, turning its LifecycleError into the matching HTTP error. */

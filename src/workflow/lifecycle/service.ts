@@ -46,7 +46,8 @@ export type LifecycleErrorCode =
   | 'NOT_PENDING'
   | 'POLICY_CHANGED'
   | 'ALREADY_DECIDED'
-  | 'NOT_REVOCABLE';
+  | 'NOT_REVOCABLE'
+  | 'GRANT_EXPIRED';
 
 export class LifecycleError extends Error {
   readonly code: LifecycleErrorCode;
@@ -296,6 +297,13 @@ export class LifecycleService {
       throw new LifecycleError(
         'NOT_PENDING',
         `request ${id} is not waiting for an approval (status ${row.status})`,
+      );
+    // The drafted policy's DateLessThan condition ends at expires_at: approving later would attach
+    // a policy IAM already denies.
+    if (row.expires_at !== null && Date.parse(row.expires_at) <= this.#clock().getTime())
+      throw new LifecycleError(
+        'GRANT_EXPIRED',
+        `the grant drafted for ${id} expired at ${row.expires_at} while it waited for approval: deny it and submit a new request`,
       );
     await this.#decide(row, approver, 'approve', null);
     await this.engine.sendTaskSuccess(wait.taskToken!, {
