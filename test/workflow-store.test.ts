@@ -112,6 +112,43 @@ function contract(name: string, open: () => Promise<{ store: ExecutionStore; clo
       ]);
     });
 
+    it('commits made at once each succeed or fail alone, none half-written', async () => {
+      const ids = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+      for (const id of ids) await store.createExecution(row(id), [event(1, 'ExecutionStarted')]);
+      // All issued before any is awaited, so a grouping store writes them in shared transactions.
+      const results = await Promise.allSettled(
+        ids.map((id, i) =>
+          store.commit({
+            id,
+            // burst-3 was read at a stale version; burst-7 repeats its own event 1 after the update.
+            expectedVersion: i === 3 ? 0 : 1,
+            now: T(7),
+            update: { currentState: `S${i}` },
+            events: [event(i === 7 ? 1 : 2, 'PassStateEntered', `S${i}`)],
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(
+        ids.map((_, i) => (i === 3 || i === 7 ? 'rejected' : 'fulfilled')),
+      );
+      expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(ExecutionConflictError);
+      for (const [i, id] of ids.entries()) {
+        const stored = await store.getExecution(id);
+        const failed = i === 3 || i === 7;
+        expect(stored?.version).toBe(failed ? 1 : 2);
+        expect(stored?.currentState).toBe(failed ? 'A' : `S${i}`);
+        expect((await store.history(id)).length).toBe(failed ? 1 : 2);
+        // End it, so that the tests below see only their own executions due.
+        await store.commit({
+          id,
+          expectedVersion: stored!.version,
+          now: T(8),
+          update: { status: 'SUCCEEDED', stoppedAt: T(8), clear: ['currentState', 'stateInput'] },
+          completeAllWaits: true,
+        });
+      }
+    });
+
     it('moves and completes waits, and keeps the first recorded value of a key', async () => {
       await store.commit({
         id: 'e2',

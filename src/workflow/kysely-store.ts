@@ -80,8 +80,19 @@ function startsWith(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
+/** Commits written in one transaction at most (a bound on how long the others wait for it). */
+const MAX_COMMITS_PER_TRANSACTION = 64;
+
+interface PendingCommit {
+  readonly commit: Commit;
+  readonly resolve: (version: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class KyselyExecutionStore implements ExecutionStore {
   readonly #db: Db;
+  readonly #pending: PendingCommit[] = [];
+  #flushing = false;
 
   constructor(db: Kysely<LifecycleTables> | Kysely<unknown>) {
     this.#db = db as Db;
@@ -220,8 +231,64 @@ export class KyselyExecutionStore implements ExecutionStore {
       });
   }
 
-  async commit(commit: Commit): Promise<number> {
-    return this.#db.transaction().execute(async (trx) => {
+  /**
+   * Commits are grouped: those that arrive while a transaction is being written go into the next
+   * one, each in a savepoint of its own, so one commit that fails (a version conflict) fails alone.
+   * A transaction costs far more to write than the few statements in it, and the runner drives many
+   * executions at once: grouping is what lets a burst of expiries be revoked in time.
+   */
+  commit(commit: Commit): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ commit, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const group = this.#pending.splice(0, MAX_COMMITS_PER_TRANSACTION);
+        if (group.length === 1) {
+          const [only] = group as [PendingCommit];
+          await this.#db
+            .transaction()
+            .execute((trx) => this.#apply(trx, only.commit))
+            .then(only.resolve, only.reject);
+          continue;
+        }
+        const outcomes: ({ version: number } | { error: unknown })[] = [];
+        try {
+          await this.#db.transaction().execute(async (trx) => {
+            for (const { commit } of group) {
+              await sql`savepoint grantflow_commit`.execute(trx);
+              try {
+                outcomes.push({ version: await this.#apply(trx, commit) });
+              } catch (error) {
+                await sql`rollback to savepoint grantflow_commit`.execute(trx);
+                outcomes.push({ error });
+              }
+              await sql`release savepoint grantflow_commit`.execute(trx);
+            }
+          });
+        } catch (error) {
+          for (const p of group) p.reject(error);
+          continue;
+        }
+        group.forEach((p, i) => {
+          const outcome = outcomes[i]!;
+          if ('version' in outcome) p.resolve(outcome.version);
+          else p.reject(outcome.error);
+        });
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** The statements of one commit, inside a transaction; throws ExecutionConflictError. */
+  async #apply(trx: Trx, commit: Commit): Promise<number> {
+    {
       const { clear = [], ...fields } = commit.update ?? {};
       const set: Record<string, unknown> = { updated_at: commit.now, version: commit.expectedVersion + 1 };
       if (fields.status !== undefined) set.status = fields.status;
@@ -319,7 +386,7 @@ export class KyselyExecutionStore implements ExecutionStore {
         }
       }
       return commit.expectedVersion + 1;
-    });
+    }
   }
 
   async heartbeat(id: string, version: number, now: string): Promise<boolean> {

@@ -85,6 +85,10 @@ export class MemoryExecutionStore implements ExecutionStore {
       if (entry.waits.some((w) => w.sequence === wait.sequence))
         throw new Error(`duplicate wait ${wait.sequence}`);
     }
+    // As the databases' primary key on (execution, sequence) refuses it.
+    for (const event of commit.events ?? []) {
+      if (entry.events.some((e) => e.id === event.id)) throw new Error(`duplicate history event ${event.id}`);
+    }
     const { clear = [], ...fields } = commit.update ?? {};
     const next: Record<string, unknown> = {
       ...entry.execution,
