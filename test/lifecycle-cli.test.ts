@@ -107,6 +107,55 @@ describe('grantflow request / status / grants / approve / deny / revoke', () => 
     expect(badRun.stderr).toMatch(/required_attach_time/);
   });
 
+  it('extend asks for a new approval; approve attaches it; revoke of the grant ends both', async () => {
+    await withTargetUser();
+    const env = { GRANTFLOW_APPROVERS: 'bob' };
+    const r = await runCli([
+      'request',
+      '--input',
+      inputFile(3600),
+      '--requester',
+      'alice',
+      '--format',
+      'json',
+      ...data(),
+    ]);
+    const grant = JSON.parse(r.stdout) as { id: string; status: string; expiresAt: string };
+    expect(grant.status).toBe('active');
+    expect((await runCli(['extend', grant.id, ...data()])).stderr).toMatch(/--seconds N is required/);
+    expect((await runCli(['extend', grant.id, '--seconds', '1h', ...data()])).stderr).toMatch(/whole number/);
+    const ext = await runCli(
+      ['extend', grant.id, '--seconds', '600', '--actor', 'alice', '--format', 'json', ...data()],
+      {
+        env,
+      },
+    );
+    expect(ext.code).toBe(0);
+    const pending = JSON.parse(ext.stdout) as {
+      id: string;
+      status: string;
+      expiresAt: string;
+      extendsRequestId: string;
+    };
+    expect(pending).toMatchObject({ status: 'pending_approval', extendsRequestId: grant.id });
+    expect(Date.parse(pending.expiresAt)).toBe(Date.parse(grant.expiresAt) + 600_000);
+    const again = await runCli(['extend', grant.id, '--seconds', '60', ...data()], { env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already has an extension in progress/);
+    const approved = await runCli(['approve', pending.id, '--approver', 'bob', ...data()], { env });
+    expect(approved.stdout).toContain(`Request ${pending.id}: active`);
+    const revoked = await runCli(['revoke', grant.id, '--actor', 'alice', ...data()], { env });
+    expect(revoked.code).toBe(0);
+    const status = await runCli(['status', pending.id, ...data()]);
+    expect(status.stdout).toContain('revoked (final)');
+    const h = await harness({}, join(dir, 'data'));
+    try {
+      expect(await grantflowPolicies(h.backend)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('demo runs the seed example to the end and the policy is gone from IAM', async () => {
     const r = await runCli(['demo', '--seconds', '1', ...data()]);
     expect(r.code).toBe(0);

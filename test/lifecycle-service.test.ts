@@ -44,6 +44,7 @@ describe('the shipped definition', () => {
     expect([...resources].filter((r) => r.includes(':grantflow:')).sort()).toEqual([
       'arn:aws:states:::grantflow:approval.waitForTaskToken',
       'arn:aws:states:::grantflow:generate',
+      'arn:aws:states:::grantflow:harden',
       'arn:aws:states:::grantflow:hold.waitForTaskToken',
       'arn:aws:states:::grantflow:record',
     ]);
@@ -164,22 +165,45 @@ describe('outcomes that grant nothing', () => {
 });
 
 describe('approvals', () => {
-  it('an approval that comes after the drafted expiresAt is refused; nothing is attached', async () => {
-    h = await harness({ ...STRICT, approvers: ['alice', 'bob'] });
-    const r = await h.service.submitRequest(seedRequest(1), 'alice');
+  it("the grant's time starts at the approval: an approval after the drafted end still gets the full time", async () => {
+    h = await harness({ ...STRICT, approvers: ['bob'] });
+    const r = await h.service.submitRequest(seedRequest(2), 'alice');
     await h.service.drive(r.id);
     const pending = await h.service.getRequest(r.id);
     expect(pending.status).toBe('pending_approval');
-    expect(pending.expiresAt).not.toBeNull();
     await new Promise((res) =>
       setTimeout(res, Math.max(0, Date.parse(pending.expiresAt!) - Date.now() + 50)),
     );
-    await expect(h.service.approve(r.id, 'bob')).rejects.toMatchObject({ code: 'GRANT_EXPIRED' });
-    expect(await grantflowPolicies(h.backend)).toEqual([]);
-    await h.service.deny(r.id, 'bob', 'expired while waiting');
+    const approvedAt = Date.now();
+    await h.service.approve(r.id, 'bob', { policyHash: pending.policyHash! });
     await h.service.drive(r.id);
-    expect((await h.service.getRequest(r.id)).status).toBe('denied');
-    expect(await grantflowPolicies(h.backend)).toEqual([]);
+    const active = await h.service.getRequest(r.id);
+    expect(active.status).toBe('active');
+    // The end moved to approval + 2 s (whole seconds, rounded up); only the expiry condition changed.
+    const end = Date.parse(active.expiresAt!);
+    expect(end).toBeGreaterThanOrEqual(approvedAt + 2_000);
+    expect(end).toBeLessThan(Date.now() + 3_000);
+    const withoutEnd = (doc: string) => doc.replaceAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, 'END');
+    expect(withoutEnd(active.policyDocument!)).toBe(withoutEnd(pending.policyDocument!));
+    expect(active.policyHash).toBe(policyHash(active.policyDocument!));
+    expect(active.approvals[0]).toMatchObject({ approver: 'bob', policyHash: pending.policyHash });
+    const reissued = (await listAuditLog(h.store.db, { subject: r.id, type: 'policy.reissued' }))[0]!;
+    expect(reissued.details).toMatchObject({
+      approvedHash: pending.policyHash,
+      policyHash: active.policyHash,
+    });
+    // IAM sees the reissued policy: usable now, past the drafted end.
+    const { PolicyVersion } = await h.backend.getPolicyVersion({
+      PolicyArn: active.policyArn!,
+      VersionId: 'v1',
+    });
+    expect(decodeURIComponent(PolicyVersion.Document!)).toBe(active.policyDocument);
+    const request = parseAccessRequest(seedRequest(2));
+    const set = compilePolicySet({ identityPolicies: [active.policyDocument!] });
+    expect(decide(set, probeRequest(request, 'translate:TranslateText', '*', new Date()))).toBe('Allowed');
+    h.service.start();
+    expect((await h.service.settled(r.id)).status).toBe('revoked');
+    expect(Date.now()).toBeGreaterThanOrEqual(end);
   });
 
   it('self-approval and non-approvers are refused; an approval is bound to the policy hash', async () => {

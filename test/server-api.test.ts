@@ -394,6 +394,76 @@ describe('approvals through the API', () => {
   });
 });
 
+describe('POST /v1/requests/{id}/extend', () => {
+  it('the requester asks, an approver approves the new policy, both are attached; revoke ends both', async () => {
+    await setup();
+    const { body } = await call('POST', '/v1/requests', { token: TOKENS.kim, body: seedRequest(3600) });
+    const grant = await until(`/v1/requests/${body.id}`, TOKENS.kim, (b) => b.status === 'active');
+    const path = `/v1/requests/${grant.id}/extend`;
+    expectError(await call('POST', path, { token: TOKENS.park, body: { seconds: 600 } }), 403, 'forbidden');
+    expectError(await call('POST', path, { token: TOKENS.lee, body: { seconds: 600 } }), 403, 'forbidden');
+    expectError(await call('POST', path, { token: TOKENS.kim }), 400, 'invalid_input', '(body)');
+    expectError(
+      await call('POST', path, { token: TOKENS.kim, body: { seconds: '600' } }),
+      400,
+      'invalid_input',
+      'seconds',
+    );
+    expectError(
+      await call('POST', path, { token: TOKENS.kim, body: { seconds: 0 } }),
+      400,
+      'invalid_input',
+      'seconds',
+    );
+    expectError(
+      await call('POST', path, { token: TOKENS.kim, body: { seconds: 60, why: 'x' } }),
+      400,
+      'invalid_input',
+      'why',
+    );
+    expectError(
+      await call('POST', '/v1/requests/req-nope/extend', { token: TOKENS.admin, body: { seconds: 60 } }),
+      404,
+      'not_found',
+    );
+
+    const created = await call('POST', path, { token: TOKENS.kim, body: { seconds: 600 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ extendsRequestId: grant.id, requester: KIM });
+    expectError(
+      await call('POST', path, { token: TOKENS.kim, body: { seconds: 60 } }),
+      409,
+      'extension_pending',
+    );
+    const ext = await until(
+      `/v1/requests/${created.body.id}`,
+      TOKENS.kim,
+      (b) => b.status === 'pending_approval',
+    );
+    expect(Date.parse(ext.expiresAt)).toBe(Date.parse(grant.expiresAt) + 600_000);
+    expect(
+      (
+        await call('POST', `/v1/requests/${ext.id}/approve`, {
+          token: TOKENS.lee,
+          body: { policyHash: ext.policy.sha256 },
+        })
+      ).status,
+    ).toBe(200);
+    const active = await until(`/v1/requests/${ext.id}`, TOKENS.kim, (b) => b.status === 'active');
+    expect((await attachedPolicies(h!.backend)).sort()).toEqual([grant.policy.arn, active.policy.arn].sort());
+
+    expect((await call('POST', `/v1/requests/${grant.id}/revoke`, { token: TOKENS.kim })).status).toBe(200);
+    expect((await until(`/v1/requests/${ext.id}`, TOKENS.kim, (b) => b.terminal)).status).toBe('revoked');
+    expect((await until(`/v1/requests/${grant.id}`, TOKENS.kim, (b) => b.terminal)).status).toBe('revoked');
+    expect(await grantflowPolicies(h!.backend)).toEqual([]);
+    expectError(
+      await call('POST', path, { token: TOKENS.kim, body: { seconds: 60 } }),
+      409,
+      'not_extendable',
+    );
+  });
+});
+
 describe('GET /v1/grants', () => {
   it('active filter, requesters see their own, approvers all; bad filter is 400', async () => {
     await setup();

@@ -70,6 +70,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Deny a request waiting for approval',
     load: async () => (await import('./lifecycle.ts')).denyCommand,
   },
+  extend: {
+    summary: 'Ask for an active grant to last longer (needs a new approval)',
+    load: async () => (await import('./lifecycle.ts')).extendCommand,
+  },
   revoke: {
     summary: 'End a grant now: detach, verify and delete its policy',
     load: async () => (await import('./lifecycle.ts')).revokeCommand,

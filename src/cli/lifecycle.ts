@@ -96,6 +96,7 @@ function viewText(v: RequestView): string {
   if (v.policyArn) lines.push(`  policy:    ${v.policyArn}`);
   if (v.policyHash) lines.push(`  sha256:    ${v.policyHash}`);
   if (v.expiresAt) lines.push(`  expires:   ${v.expiresAt}`);
+  if (v.extendsRequestId) lines.push(`  extends:   ${v.extendsRequestId}`);
   for (const a of v.approvals)
     lines.push(`  ${a.decision} by ${a.approver} at ${a.decidedAt}${a.reason ? `: ${a.reason}` : ''}`);
   if (v.execution)
@@ -307,8 +308,47 @@ export const denyCommand: Command = {
   },
 };
 
+export const extendCommand: Command = {
+  help: `Usage: grantflow extend ID --seconds N [--actor ID] [options]
+
+Asks for an active grant to last N seconds longer: a new request for the same policy, its end
+moved N seconds past the grant's expiresAt. An extension always needs a new approval (of that
+policy's SHA-256); once approved it is attached as a policy of its own and revoked at its end,
+while the original grant still ends at its own. \`grantflow revoke\` on either ends both.
+
+Options:
+  --seconds N        how much longer (at most the longest grant, 12 hours by default)
+  --actor ID         who asks (default the OS user name); the grant's requester stays its requester
+${COMMON_HELP}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...COMMON, seconds: { type: 'string' }, actor: { type: 'string' } },
+      allowPositionals: true,
+    });
+    const format = formatOf(values);
+    const id = positional(positionals, 'request id');
+    if (values.seconds === undefined) throw new UsageError('--seconds N is required');
+    if (!/^\d+$/.test(values.seconds))
+      throw new UsageError(`--seconds must be a whole number of seconds (got "${values.seconds}")`);
+    const opened = await openLifecycle(values['data-dir'], io);
+    try {
+      const { service } = opened;
+      const view = await guarded(() =>
+        service.extend(id, values.actor ?? defaultUser(), Number(values.seconds)),
+      );
+      await service.drive(view.id);
+      print(io, format, await service.getRequest(view.id));
+      return EXIT.ok;
+    } finally {
+      await opened.close();
+    }
+  },
+};
+
 export const revokeCommand: Command = {
-  help: `Usage: grantflow revoke ID [--actor ID] [options]\n\nA request still waiting for an approval is withdrawn.\n\nOptions:\n  --actor ID         who revokes (default the OS user name)\n${COMMON_HELP}\n`,
+  help: `Usage: grantflow revoke ID [--actor ID] [options]\n\nA request still waiting for an approval is withdrawn. The grant's extensions (and the grant an\nextension extends) end with it.\n\nOptions:\n  --actor ID         who revokes (default the OS user name)\n${COMMON_HELP}\n`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -322,7 +362,9 @@ export const revokeCommand: Command = {
       const { service } = opened;
       await guarded(() => service.revoke(id, values.actor ?? defaultUser()));
       service.start();
-      const view = await service.settled(id);
+      // Revoking ends the grant's whole chain of extensions: wait for every one of them.
+      for (const member of await service.extensionChain(id)) await service.settled(member);
+      const view = await service.getRequest(id);
       print(io, format, view);
       return view.status === 'revoked' || view.status === 'denied' ? EXIT.ok : EXIT.checkFailed;
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hardenPolicy, iamDate } from './harden.ts';
+import { extendPolicy, hardenPolicy, iamDate } from './harden.ts';
 import type { PolicyDocument } from './policy-document.ts';
 
 const expiresAt = new Date('2026-11-22T20:00:00.000Z');
@@ -97,5 +97,52 @@ describe('hardenPolicy', () => {
 describe('iamDate', () => {
   it('writes ISO 8601 to the second', () => {
     expect(iamDate(new Date('2026-01-02T03:04:05.678Z'))).toBe('2026-01-02T03:04:05Z');
+  });
+});
+
+describe('extendPolicy', () => {
+  const later = new Date('2026-11-22T21:30:00.000Z');
+  const hardened = hardenPolicy(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' },
+        {
+          Sid: 'Short',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: 'arn:aws:s3:::b/*',
+          Condition: { DateLessThan: { 'aws:CurrentTime': '2026-11-22T19:00:00Z' } },
+        },
+        { Sid: 'NoDelete', Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+      ],
+    },
+    { expiresAt, principalArn },
+  );
+
+  it("moves the grant's end, keeps an earlier end the draft set, and leaves Deny statements alone", () => {
+    const out = extendPolicy(hardened, { previousExpiresAt: expiresAt, expiresAt: later, principalArn });
+    expect(out.Statement[0]!.Condition).toEqual({
+      DateLessThan: { 'aws:CurrentTime': '2026-11-22T21:30:00Z' },
+      ArnEquals: { 'aws:PrincipalArn': principalArn },
+    });
+    expect(out.Statement[1]!.Condition!.DateLessThan).toEqual({ 'aws:CurrentTime': '2026-11-22T19:00:00Z' });
+    expect(out.Statement[2]).toEqual(hardened.Statement[2]);
+    expect(hardened.Statement[0]!.Condition!.DateLessThan).toEqual({
+      'aws:CurrentTime': '2026-11-22T20:00:00Z',
+    });
+  });
+
+  it('hardens an Allow statement that lost its conditions', () => {
+    const stripped = { ...hardened, Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
+    const out = extendPolicy(stripped as typeof hardened, {
+      previousExpiresAt: expiresAt,
+      expiresAt: later,
+      principalArn,
+    });
+    expect(out.Statement[0]!.Condition).toEqual({
+      DateLessThan: { 'aws:CurrentTime': '2026-11-22T21:30:00Z' },
+      ArnEquals: { 'aws:PrincipalArn': principalArn },
+    });
   });
 });

@@ -71,3 +71,27 @@ export function hardenPolicy(policy: PolicyDocument, options: HardenOptions): Po
   });
   return { Version: '2012-10-17', Statement: statements };
 }
+
+/**
+ * The policy of a grant extended from `from` to `to`: every Allow statement whose expiry condition
+ * ends at `from` ends at `to` instead. A statement the draft had ended earlier keeps its own end, and
+ * the result is hardened again, so no Allow statement can lack the expiry or principal condition.
+ */
+export function extendPolicy(
+  policy: PolicyDocument,
+  options: HardenOptions & { readonly previousExpiresAt: Date },
+): PolicyDocument {
+  const previous = iamDate(options.previousExpiresAt);
+  const next = iamDate(options.expiresAt);
+  const statements = policy.Statement.map((original) => {
+    const entries = original.Condition?.DateLessThan;
+    if (original.Effect !== 'Allow' || entries === undefined) return original;
+    const moved = Object.fromEntries(
+      Object.entries(entries).map(([key, value]) =>
+        key.toLowerCase() === 'aws:currenttime' && value === previous ? [key, next] : [key, value],
+      ),
+    );
+    return { ...original, Condition: { ...original.Condition, DateLessThan: moved } };
+  });
+  return hardenPolicy({ ...policy, Statement: statements }, options);
+}

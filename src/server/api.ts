@@ -46,6 +46,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/requests/{id}/approve', roles: ['approver'], handle: approve },
   { method: 'POST', path: '/v1/requests/{id}/deny', roles: ['approver'], handle: deny },
   { method: 'POST', path: '/v1/requests/{id}/revoke', roles: ['requester', 'admin'], handle: revoke },
+  { method: 'POST', path: '/v1/requests/{id}/extend', roles: ['requester', 'admin'], handle: extend },
   { method: 'GET', path: '/v1/grants', roles: ANY_ROLE, handle: listGrants },
 ];
 
@@ -122,6 +123,25 @@ async function revoke(ctx: Context) {
   return { status: 200, body: requestBody(view) };
 }
 
+async function extend(ctx: Context) {
+  const body = await readJsonBody(ctx.req);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'invalid_input', 'the body must be a JSON object with "seconds"', {
+      field: '(body)',
+    });
+  for (const key of Object.keys(body))
+    if (key !== 'seconds')
+      throw new ApiError(400, 'invalid_input', 'unknown field; this operation takes seconds', { field: key });
+  const { seconds } = body as { seconds?: unknown };
+  if (typeof seconds !== 'number')
+    throw new ApiError(400, 'invalid_input', 'must be a whole number of seconds', { field: 'seconds' });
+  const current = await visibleRequest(ctx);
+  if (current.requester !== ctx.principal.identity && !has(ctx.principal, 'admin'))
+    throw new ApiError(403, 'forbidden', 'only the requester of this grant or an admin may extend it');
+  const view = await lifecycle(() => ctx.options.service.extend(current.id, ctx.principal.identity, seconds));
+  return { status: 201, body: requestBody(view) };
+}
+
 async function listGrants({ principal, query, options }: Context) {
   const active = query.get('active');
   if (active !== null && active !== 'true' && active !== 'false')
@@ -159,6 +179,7 @@ function requestBody(v: RequestView) {
     request: v.request,
     policy: v.policyDocument ? policyOf(v) : null,
     expiresAt: v.expiresAt,
+    extendsRequestId: v.extendsRequestId,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
     approvals: v.approvals,
@@ -200,6 +221,8 @@ const LIFECYCLE_STATUS: Record<string, number> = {
   ALREADY_DECIDED: 409,
   NOT_REVOCABLE: 409,
   GRANT_EXPIRED: 409,
+  NOT_EXTENDABLE: 409,
+  EXTENSION_PENDING: 409,
 };
 
 /** Runs a service call, turning its LifecycleError into the matching HTTP error. */

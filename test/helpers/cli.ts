@@ -12,7 +12,7 @@ export interface CliResult {
 
 export async function runCli(
   argv: string[],
-  options: { stdin?: string; cwd?: string; tty?: boolean } = {},
+  options: { stdin?: string; cwd?: string; tty?: boolean; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -21,7 +21,7 @@ export async function runCli(
     stderr: { write: (t: string) => (stderr += t) },
     readStdin: async () => options.stdin ?? '',
     cwd: options.cwd ?? process.cwd(),
-    env: {},
+    env: { ...options.env },
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

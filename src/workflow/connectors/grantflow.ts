@@ -1,6 +1,7 @@
 // grantflow's own task resources, used by its lifecycle definition (definitions/grantflow-lifecycle.asl.json):
 //
 //   arn:aws:states:::grantflow:generate                   draft → validate → harden → guard (generatePolicy)
+//   arn:aws:states:::grantflow:harden                     moves an approved policy's end (the grant starts at approval)
 //   arn:aws:states:::grantflow:record                     the request's status and fields, audit events, a notification
 //   arn:aws:states:::grantflow:approval.waitForTaskToken  asks the approvers; `approve`/`deny` answer the token
 //   arn:aws:states:::grantflow:hold.waitForTaskToken      the grant's wait; times out at expiry, `revoke` answers it
@@ -12,6 +13,8 @@ import type { Kysely } from 'kysely';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Drafter } from '../../generate/drafter.ts';
 import { generatePolicy } from '../../generate/generate.ts';
+import { extendPolicy, iamDate } from '../../generate/harden.ts';
+import type { PolicyDocument } from '../../generate/policy-document.ts';
 import type { GuardConfig } from '../../generate/guard.ts';
 import type { RequestLimits } from '../../generate/request.ts';
 import { lifecycleNotification } from '../../notify/templates/lifecycle.ts';
@@ -279,6 +282,37 @@ export function grantflowConnectors(options: GrantflowConnectorOptions): Connect
           findingDetails: f.findingDetails,
         })),
       };
+    },
+
+    'arn:aws:states:::grantflow:harden': async (invocation) => {
+      const a = args(invocation);
+      const time = (value: Json | undefined, name: string) => {
+        const date = new Date(text(value, name));
+        if (Number.isNaN(date.getTime()))
+          throw new StatesError('Grantflow.InvalidArguments', `${name} is not a time`);
+        return date;
+      };
+      const previousExpiresAt = time(a.ExpiresAt, 'ExpiresAt');
+      // Whole seconds, rounded up: the grant is never shorter than asked.
+      const asked = time(a.NewExpiresAt, 'NewExpiresAt');
+      const expiresAt = new Date(Math.ceil(asked.getTime() / 1000) * 1000);
+      let policy: PolicyDocument;
+      try {
+        policy = JSON.parse(text(a.PolicyDocument, 'PolicyDocument')) as PolicyDocument;
+        if (!Array.isArray(policy.Statement)) throw new Error('it has no Statement list');
+      } catch (err) {
+        throw new StatesError('Grantflow.InvalidArguments', `PolicyDocument: ${(err as Error).message}`);
+      }
+      const document = JSON.stringify(
+        extendPolicy(policy, {
+          previousExpiresAt,
+          expiresAt,
+          principalArn: text(a.PrincipalArn, 'PrincipalArn'),
+        }),
+        null,
+        2,
+      );
+      return { PolicyDocument: document, PolicyHash: policyHash(document), ExpiresAt: iamDate(expiresAt) };
     },
 
     'arn:aws:states:::grantflow:record': record,

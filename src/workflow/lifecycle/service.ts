@@ -9,6 +9,8 @@ import type { IamBackend } from '../../cloud/index.ts';
 import type { Drafter } from '../../generate/drafter.ts';
 import type { GuardConfig } from '../../generate/guard.ts';
 import definition from '../definitions/grantflow-lifecycle.asl.json' with { type: 'json' };
+import { extendPolicy, iamDate } from '../../generate/harden.ts';
+import type { PolicyDocument } from '../../generate/policy-document.ts';
 import { DEFAULT_LIMITS, parseAccessRequest } from '../../generate/request.ts';
 import type { RequestLimits } from '../../generate/request.ts';
 import { requestReceived } from '../../notify/templates/lifecycle.ts';
@@ -18,10 +20,16 @@ import type { AccessApprovalRow, AccessRequestRow, Store } from '../../store/ind
 import { storedTime } from '../../store/schema.ts';
 import { defaultConnectors } from '../connectors/index.ts';
 import type { BedrockModel } from '../connectors/bedrock.ts';
-import { TERMINAL_REQUEST_STATUSES, grantflowConnectors, requestFacts } from '../connectors/grantflow.ts';
+import {
+  TERMINAL_REQUEST_STATUSES,
+  grantflowConnectors,
+  policyHash,
+  requestFacts,
+} from '../connectors/grantflow.ts';
 import type { RequestStatus } from '../connectors/grantflow.ts';
 import type { ConnectorMap } from '../connectors/types.ts';
 import { WorkflowEngine } from '../engine.ts';
+import type { JsonObject } from '../json.ts';
 import type { ExecutionDescription } from '../engine.ts';
 import { KyselyExecutionStore } from '../kysely-store.ts';
 import { WorkflowRunner } from '../runner.ts';
@@ -47,7 +55,9 @@ export type LifecycleErrorCode =
   | 'POLICY_CHANGED'
   | 'ALREADY_DECIDED'
   | 'NOT_REVOCABLE'
-  | 'GRANT_EXPIRED';
+  | 'GRANT_EXPIRED'
+  | 'NOT_EXTENDABLE'
+  | 'EXTENSION_PENDING';
 
 export class LifecycleError extends Error {
   readonly code: LifecycleErrorCode;
@@ -105,6 +115,8 @@ export interface RequestView {
   readonly policyName: string | null;
   readonly policyArn: string | null;
   readonly expiresAt: string | null;
+  /** The grant this request extends, if it is an extension. */
+  readonly extendsRequestId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly approvals: readonly {
@@ -206,19 +218,7 @@ export class LifecycleService {
     } catch (err) {
       throw new LifecycleError('INVALID_INPUT', (err as Error).message);
     }
-    const approvalTimeoutSeconds =
-      options.approvalTimeoutSeconds ??
-      this.#options.approvalTimeoutSeconds ??
-      DEFAULT_APPROVAL_TIMEOUT_SECONDS;
-    if (
-      !Number.isInteger(approvalTimeoutSeconds) ||
-      approvalTimeoutSeconds < 1 ||
-      approvalTimeoutSeconds > 30 * 86400
-    )
-      throw new LifecycleError(
-        'INVALID_INPUT',
-        'approval timeout: must be a whole number of seconds from 1 to 2592000',
-      );
+    const approvalTimeoutSeconds = this.#approvalTimeout(options.approvalTimeoutSeconds);
     const id = `req-${randomUUID()}`;
     const now = storedTime(this.#clock());
     const seed = {
@@ -250,15 +250,129 @@ export class LifecycleService {
     await this.store.db.insertInto('access_requests').values(row).execute();
     await this.#audit('request.created', requester, id, { request: seed });
     await this.#notify(requestReceived(requestFacts(row), { durationSeconds: request.required_attach_time }));
+    return this.#startLifecycle(row, { requestId: id, requester, request: seed, approvalTimeoutSeconds });
+  }
+
+  /**
+   * Asks for an active grant to last `seconds` longer: a new request for the same policy with its
+   * end moved from the grant's expiresAt to `seconds` after it, which always needs an approval
+   * (bound to the hash of that policy). Once approved it is created and attached as a policy of
+   * its own, held and revoked like any grant; the original grant still ends at its own expiresAt.
+   * `actor` asks (the requester, or an admin on its behalf); the extension's requester stays the
+   * grant's, so that person can never approve their own extension.
+   */
+  async extend(
+    id: string,
+    actor: string,
+    seconds: number,
+    options: { approvalTimeoutSeconds?: number } = {},
+  ): Promise<RequestView> {
+    if (typeof actor !== 'string' || actor.trim() === '' || actor.length > 512)
+      throw new LifecycleError(
+        'INVALID_INPUT',
+        'actor: must be a non-empty identity (at most 512 characters)',
+      );
+    const max = (this.#options.limits ?? DEFAULT_LIMITS).maxAttachSeconds;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max)
+      throw new LifecycleError('INVALID_INPUT', `seconds: must be a whole number from 1 to ${max}`);
+    const approvalTimeoutSeconds = this.#approvalTimeout(options.approvalTimeoutSeconds);
+    const grant = await this.#row(id);
+    if (grant.status !== 'active' || grant.policy_document === null || grant.expires_at === null)
+      throw new LifecycleError(
+        'NOT_EXTENDABLE',
+        `request ${id} is ${grant.status}: only an active grant can be extended`,
+      );
+    const pending = await this.store.db
+      .selectFrom('access_requests')
+      .select(['id', 'status'])
+      .where('extends_request_id', '=', id)
+      .where('status', 'not in', [...TERMINAL_REQUEST_STATUSES])
+      .executeTakeFirst();
+    if (pending)
+      throw new LifecycleError(
+        'EXTENSION_PENDING',
+        `request ${id} already has an extension in progress: ${pending.id} (${pending.status})`,
+      );
+    const previousExpiresAt = new Date(grant.expires_at);
+    const expiresAt = new Date(previousExpiresAt.getTime() + seconds * 1000);
+    const policyDocument = JSON.stringify(
+      extendPolicy(JSON.parse(grant.policy_document) as PolicyDocument, {
+        previousExpiresAt,
+        expiresAt,
+        principalArn: grant.target_iam_identity_arn,
+      }),
+      null,
+      2,
+    );
+    const newId = `req-${randomUUID()}`;
+    const now = storedTime(this.#clock());
+    const seed = {
+      requested_task: grant.requested_task,
+      target_iam_identity: grant.target_iam_identity,
+      target_iam_identity_arn: grant.target_iam_identity_arn,
+      required_attach_time: seconds,
+      account_id: grant.account_id,
+      region: grant.region,
+    };
+    const row: AccessRequestRow = {
+      ...grant,
+      ...seed,
+      id: newId,
+      status: 'received',
+      outcome: null,
+      policy_document: null,
+      policy_hash: null,
+      policy_name: null,
+      policy_arn: null,
+      execution_id: newId,
+      extends_request_id: id,
+      expires_at: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    await this.store.db.insertInto('access_requests').values(row).execute();
+    await this.#audit('request.extension-requested', actor, newId, {
+      extends: id,
+      previousExpiresAt: grant.expires_at,
+      expiresAt: storedTime(expiresAt),
+    });
+    return this.#startLifecycle(row, {
+      requestId: newId,
+      requester: grant.requester,
+      request: seed,
+      approvalTimeoutSeconds,
+      extension: {
+        requestId: id,
+        policyDocument,
+        policyHash: policyHash(policyDocument),
+        previousExpiresAt: iamDate(previousExpiresAt),
+        expiresAt: iamDate(expiresAt),
+        summary: `Extension of ${id}: the same policy, until ${iamDate(expiresAt)} instead of ${iamDate(previousExpiresAt)}.`,
+      },
+    });
+  }
+
+  #approvalTimeout(given: number | undefined): number {
+    const seconds = given ?? this.#options.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30 * 86400)
+      throw new LifecycleError(
+        'INVALID_INPUT',
+        'approval timeout: must be a whole number of seconds from 1 to 2592000',
+      );
+    return seconds;
+  }
+
+  async #startLifecycle(row: AccessRequestRow, input: JsonObject): Promise<RequestView> {
     await this.engine.startExecution({
       definition: this.#definition,
       definitionName: LIFECYCLE_DEFINITION_NAME,
-      name: id,
-      requestId: id,
-      input: { requestId: id, requester, request: seed, approvalTimeoutSeconds },
+      name: row.id,
+      requestId: row.id,
+      input,
     });
-    this.runner.wake(id);
-    return this.getRequest(id);
+    this.runner.wake(row.id);
+    return this.getRequest(row.id);
   }
 
   async getRequest(id: string): Promise<RequestView> {
@@ -298,12 +412,17 @@ export class LifecycleService {
         'NOT_PENDING',
         `request ${id} is not waiting for an approval (status ${row.status})`,
       );
-    // The drafted policy's DateLessThan condition ends at expires_at: approving later would attach
-    // a policy IAM already denies.
-    if (row.expires_at !== null && Date.parse(row.expires_at) <= this.#clock().getTime())
+    // A grant's time starts at its approval (the workflow moves the approved policy's end), but an
+    // extension's end was fixed when it was asked for: approving it later would attach a policy IAM
+    // already denies.
+    if (
+      row.extends_request_id !== null &&
+      row.expires_at !== null &&
+      Date.parse(row.expires_at) <= this.#clock().getTime()
+    )
       throw new LifecycleError(
         'GRANT_EXPIRED',
-        `the grant drafted for ${id} expired at ${row.expires_at} while it waited for approval: deny it and submit a new request`,
+        `the extension ${id} ended at ${row.expires_at} while it waited for approval: deny it and ask again`,
       );
     await this.#decide(row, approver, 'approve', null);
     await this.engine.sendTaskSuccess(wait.taskToken!, {
@@ -334,20 +453,33 @@ export class LifecycleService {
 
   /**
    * Ends a grant now: answers the execution's hold, which goes on to detach, verify and delete.
-   * A request still waiting for an approval is withdrawn instead. Waits up to `waitMs` for a
-   * request still being drafted or attached to reach one of those.
+   * A request still waiting for an approval is withdrawn instead. Revoking ends the whole chain of
+   * extensions the request belongs to (the grant and every extension of it, approved or pending):
+   * "I'm done" means done with that access. Waits up to `waitMs` for a request still being drafted
+   * or attached to reach one of those.
    */
   async revoke(id: string, actor: string, options: { waitMs?: number } = {}): Promise<RequestView> {
     const deadline = this.#clock().getTime() + (options.waitMs ?? 10_000);
+    const first = await this.#row(id);
+    let ended = false;
+    for (const member of await this.#extensionChain(first)) {
+      if (await this.#revokeOne(member, actor, deadline)) ended = true;
+    }
+    if (!ended)
+      throw new LifecycleError('NOT_REVOCABLE', `request ${id} has already ended (status ${first.status})`);
+    return this.getRequest(id);
+  }
+
+  /** Revokes or withdraws one request; false when it had already ended. */
+  async #revokeOne(id: string, actor: string, deadline: number): Promise<boolean> {
     for (;;) {
       const row = await this.#row(id);
-      if ((TERMINAL_REQUEST_STATUSES as readonly string[]).includes(row.status))
-        throw new LifecycleError('NOT_REVOCABLE', `request ${id} has already ended (status ${row.status})`);
+      if ((TERMINAL_REQUEST_STATUSES as readonly string[]).includes(row.status)) return false;
       const hold = await this.#tokenWait(row, HOLD_STATE);
       if (hold) {
         await this.#audit('grant.revoke-requested', actor, id, { policyArn: row.policy_arn });
         await this.engine.sendTaskSuccess(hold.taskToken!, { Reason: 'early', By: actor });
-        return this.getRequest(id);
+        return true;
       }
       const approval = await this.#tokenWait(row, APPROVAL_STATE);
       if (approval) {
@@ -358,7 +490,7 @@ export class LifecycleService {
           PolicyHash: row.policy_hash ?? '',
           Reason: 'withdrawn',
         });
-        return this.getRequest(id);
+        return true;
       }
       if (this.#clock().getTime() >= deadline)
         throw new LifecycleError(
@@ -367,6 +499,31 @@ export class LifecycleService {
         );
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** The request's id, then the grant it extends and every extension of that grant, oldest first. */
+  async extensionChain(id: string): Promise<string[]> {
+    return this.#extensionChain(await this.#row(id));
+  }
+
+  async #extensionChain(row: AccessRequestRow): Promise<string[]> {
+    let root = row;
+    const seen = new Set([row.id]);
+    while (root.extends_request_id !== null && !seen.has(root.extends_request_id)) {
+      seen.add(root.extends_request_id);
+      root = await this.#row(root.extends_request_id);
+    }
+    const chain = [root.id];
+    for (let i = 0; i < chain.length; i++) {
+      const children = await this.store.db
+        .selectFrom('access_requests')
+        .select('id')
+        .where('extends_request_id', '=', chain[i]!)
+        .orderBy('created_at')
+        .execute();
+      for (const child of children) if (!chain.includes(child.id)) chain.push(child.id);
+    }
+    return [row.id, ...chain.filter((member) => member !== row.id)];
   }
 
   /** Drives a request's execution until it ends or rests in a wait (in this process). */
@@ -538,6 +695,7 @@ function toView(
     policyName: row.policy_name,
     policyArn: row.policy_arn,
     expiresAt: row.expires_at,
+    extendsRequestId: row.extends_request_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     approvals: approvals.map((a) => ({
