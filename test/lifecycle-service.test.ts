@@ -32,6 +32,11 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000
   }
 }
 
+interface RawState {
+  Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[];
+  Catch?: { ErrorEquals: string[] }[];
+}
+
 const auditTypes = async (x: Harness, id: string) =>
   (await listAuditLog(x.store.db, { subject: id })).map((e) => e.type);
 
@@ -48,6 +53,45 @@ describe('the shipped definition', () => {
       'arn:aws:states:::grantflow:hold.waitForTaskToken',
       'arn:aws:states:::grantflow:record',
     ]);
+  });
+});
+
+describe('the shipped definition: errors a Catch handles are not retried first', () => {
+  it('a Task state whose Catch names an error has no retrier that retries it (Retry is tried before Catch)', () => {
+    const states = (lifecycleDefinition() as { States: Record<string, RawState> }).States;
+    let checked = 0;
+    for (const [name, state] of Object.entries(states)) {
+      for (const error of (state.Catch ?? []).flatMap((c) => c.ErrorEquals)) {
+        if (error.startsWith('States.')) continue;
+        // Step Functions uses the first retrier that matches; States.TaskFailed and States.ALL match any error.
+        const retrier = (state.Retry ?? []).find((r) =>
+          r.ErrorEquals.some((e) => e === error || e === 'States.ALL' || e === 'States.TaskFailed'),
+        );
+        expect(retrier?.MaxAttempts ?? 0, `${name}: ${error}`).toBe(0);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a policy someone else already removed is not retried for minutes: the execution goes on at once', async () => {
+    h = await harness({ waitScale: 1 });
+    const r = await h.service.submitRequest(seedRequest(3600), 'alice');
+    await h.service.drive(r.id);
+    const active = await h.service.getRequest(r.id);
+    // What the reconciler does for an overdue grant: detach and delete behind the execution's back.
+    await h.backend.detachUserPolicy({ UserName: 'dev-kim', PolicyArn: active.policyArn! });
+    await h.backend.deletePolicy({ PolicyArn: active.policyArn! });
+    const started = Date.now();
+    h.service.start();
+    await h.service.revoke(r.id, 'alice');
+    expect((await h.service.settled(r.id)).status).toBe('revoked');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const history = await h.service.engine.getExecutionHistory(r.id);
+    const failedDetaches = history.filter(
+      (e) => e.type === 'TaskFailed' && e.stateName === 'DetachUserPolicy',
+    );
+    expect(failedDetaches).toHaveLength(1);
   });
 });
 
