@@ -385,6 +385,34 @@ describe('reconcile: the sweep', () => {
     expect(later.revoked[0]!.late).toBe(false);
   });
 
+  it('reads each expiry tag once across passes, forgets revoked and vanished policies', async () => {
+    const expiryTags = new Map<string, string>();
+    const active = await grant('gf-active', { [EXPIRES_AT_TAG]: ago(-600) }, { user: 'alice' });
+    const expired = await grant('gf-expired', { [EXPIRES_AT_TAG]: ago(3600) }, { user: 'alice' });
+    const untagged = await grant('gf-untagged', {}, { user: 'alice' });
+    const first = faulty(local, {});
+    await run({ backend: first.backend, expiryTags });
+    expect(first.calls.filter((c) => c === 'listPolicyTags')).toHaveLength(3);
+    // The revoked policy is forgotten; the untagged one is not remembered (it is reported again).
+    expect([...expiryTags.keys()]).toEqual([active]);
+    expect(await exists(expired)).toBe(false);
+
+    const later = await grant('gf-later', { [EXPIRES_AT_TAG]: ago(-60) }, { user: 'alice' });
+    const second = faulty(local, {});
+    const { summary } = await run({ backend: second.backend, expiryTags });
+    // Only the new policy and the untagged one are read again.
+    expect(second.calls.filter((c) => c === 'listPolicyTags')).toHaveLength(2);
+    expect(summary.active).toBe(2);
+    expect(summary.invalid.map((i) => i.policyArn)).toEqual([untagged]);
+    expect([...expiryTags.keys()].sort()).toEqual([active, later].sort());
+
+    // A policy deleted elsewhere drops out of the cache on the next pass.
+    await local.detachUserPolicy({ UserName: 'alice', PolicyArn: later });
+    await local.deletePolicy({ PolicyArn: later });
+    await run({ expiryTags });
+    expect([...expiryTags.keys()]).toEqual([active]);
+  });
+
   it('changes nothing in a dry run', async () => {
     const a = await grant('gf-dry', { [EXPIRES_AT_TAG]: ago(300) }, { user: 'alice', role: 'deployer' });
     const { summary } = await run({ dryRun: true });

@@ -63,6 +63,12 @@ export interface ReconcileOptions {
   readonly notified?: Set<string>;
   /** The lease of the engine (default 60 s), to find executions whose driver died. */
   readonly leaseMs?: number;
+  /**
+   * Expiry tags already read, by policy ARN, kept across passes (startReconciler keeps one): a
+   * grantflow policy's expiry never changes, and reading every policy's tags on every pass is one
+   * ListPolicyTags call per active grant, which IAM throttles long before 10,000 grants.
+   */
+  readonly expiryTags?: Map<string, string>;
 }
 
 export interface DetachedEntity {
@@ -240,20 +246,31 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       (page) => page.Policies,
     ),
   );
+  const cache = options.expiryTags;
+  // Forget policies that are gone, so the cache stays the size of what is attached.
+  if (cache !== undefined) {
+    const listed = new Set(policies.map((p) => p.Arn));
+    for (const arn of cache.keys()) if (!listed.has(arn)) cache.delete(arn);
+  }
   for (const policy of policies) {
     // PathPrefix is a prefix of the path; /grantflow-other/ is not ours.
     if (!policy.Path.startsWith(GRANTFLOW_POLICY_PATH)) continue;
     ctx.attempts = 0;
-    let tags: Map<string, string>;
-    try {
-      tags = await policyTags(ctx, policy.Arn);
-    } catch (err) {
-      if (gone(err)) continue;
-      failed.push(await fail(ctx, policy, '', err));
-      continue;
+    let tags: Map<string, string> | undefined;
+    let value = cache?.get(policy.Arn);
+    if (value === undefined) {
+      try {
+        tags = await policyTags(ctx, policy.Arn);
+      } catch (err) {
+        if (gone(err)) continue;
+        failed.push(await fail(ctx, policy, '', err));
+        continue;
+      }
+      value = tags.get(EXPIRES_AT_TAG);
     }
-    const value = tags.get(EXPIRES_AT_TAG);
     const expiresMs = value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+    // Only a well-formed expiry is kept: a missing or malformed tag is read (and reported) again.
+    if (cache !== undefined && !Number.isNaN(expiresMs)) cache.set(policy.Arn, value!);
     if (Number.isNaN(expiresMs)) {
       const problem: InvalidPolicy = {
         policyArn: policy.Arn,
@@ -290,7 +307,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
         dryRun,
       });
       options.notified?.delete(notifiedKey('grant.revocation-failed', policy.Arn));
+      if (!dryRun) cache?.delete(policy.Arn);
     } catch (err) {
+      // The request id names the requester in the admins' notification; read the tags if cached.
+      tags ??= await policyTags(ctx, policy.Arn).catch(() => new Map<string, string>());
       failed.push(await fail(ctx, policy, expiresAt, err, tags.get(REQUEST_ID_TAG)));
     }
   }
@@ -612,9 +632,11 @@ async function resumeExecutions(options: ReconcileOptions, errors: string[]): Pr
 
 // ── The periodic scheduler ──────────────────────────────────────────────────────────────────
 
-export interface ReconcilerOptions extends Omit<ReconcileOptions, 'now' | 'notified'> {
+export interface ReconcilerOptions extends Omit<ReconcileOptions, 'now' | 'notified' | 'expiryTags'> {
   /** Between passes (default a quarter of the grace period, so a pass lands well within it). */
   readonly intervalMs?: number;
+  /** How long expiry tags read are trusted before every policy's are read again (default 10 min). */
+  readonly tagRefreshMs?: number;
   readonly clock?: () => Date;
   /** Each pass's summary. */
   readonly onPass?: (summary: ReconcileSummary) => void;
@@ -635,6 +657,9 @@ export function startReconciler(options: ReconcilerOptions): RunningReconciler {
   const intervalMs = options.intervalMs ?? ((options.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000) / 4;
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be a positive number (got ${intervalMs})`);
   const notified = new Set<string>();
+  const expiryTags = new Map<string, string>();
+  const tagRefreshMs = options.tagRefreshMs ?? 10 * 60_000;
+  let tagsReadAt = clock().getTime();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<ReconcileSummary> | undefined;
@@ -643,7 +668,15 @@ export function startReconciler(options: ReconcilerOptions): RunningReconciler {
     const previous = current ?? Promise.resolve(undefined);
     const next = previous
       .catch(() => undefined)
-      .then(() => reconcile({ ...options, now: clock(), notified }));
+      .then(() => {
+        const now = clock();
+        // Now and then every tag is read again, so that a tag edited in IAM is seen.
+        if (now.getTime() - tagsReadAt >= tagRefreshMs) {
+          expiryTags.clear();
+          tagsReadAt = now.getTime();
+        }
+        return reconcile({ ...options, now, notified, expiryTags });
+      });
     current = next;
     next.then(
       (summary) => options.onPass?.(summary),
