@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `grantflow` command: runs the compiled CLI from dist/.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
@@ -17,5 +18,11 @@ if (!existsSync(entry)) {
   );
   process.exit(3);
 }
+// V8's code cache on disk (Node's own mechanism, under the OS temp dir; NODE_COMPILE_CACHE moves it,
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off): later starts skip compiling grantflow's modules. The
+// variable set here makes worker threads (simulate --batch --threads) use it too.
+const compileCache = module.enableCompileCache?.();
+if (compileCache?.directory && process.env.NODE_COMPILE_CACHE === undefined)
+  process.env.NODE_COMPILE_CACHE = compileCache.directory;
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
