@@ -2,19 +2,25 @@
 //  1. throughput: N requests submitted through LifecycleService with a short required_attach_time,
 //     timed from the first submit until every request is terminal;
 //  2. revocation lateness: G grants held at once whose expiries fall within a short window; for
-//     each, the time from its expiresAt to its DeletePolicy task succeeding (execution history).
+//     each, the time from its expiresAt to its policy being detached in IAM (whoever detached it:
+//     its execution or the reconciler, which runs as `grantflow serve` runs it unless
+//     --without-reconciler), and to its execution's DeletePolicy task succeeding.
 // Run: `node bench/lifecycle.ts [--requests 500] [--attach-seconds 1] [--grants 10000]
-//   [--window-seconds 10] [--lead-seconds 30] [--batch 250] [--skip-throughput] [--skip-lateness]`.
+//   [--window-seconds 10] [--lead-seconds 30] [--batch 250] [--skip-throughput] [--skip-lateness]
+//   [--without-reconciler]`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalIamBackend } from '../src/cloud/index.ts';
+import type { IamBackend } from '../src/cloud/index.ts';
 import { openStore } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { TERMINAL_REQUEST_STATUSES } from '../src/workflow/connectors/grantflow.ts';
 import { LifecycleService } from '../src/workflow/lifecycle/index.ts';
+import { startReconciler } from '../src/workflow/reconciler.ts';
+import type { RunningReconciler } from '../src/workflow/reconciler.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -28,6 +34,8 @@ const { values: opts } = parseArgs({
     'timeout-seconds': { type: 'string', default: '1500' },
     'skip-throughput': { type: 'boolean', default: false },
     'skip-lateness': { type: 'boolean', default: false },
+    /** Measure the engine alone, without the reconciler `grantflow serve` runs beside it. */
+    'without-reconciler': { type: 'boolean', default: false },
     /** Executions the runner drives at once (default the runner's, 8). */
     concurrency: { type: 'string' },
   },
@@ -90,15 +98,36 @@ interface Bench {
   readonly dbPath: string;
   readonly store: Store;
   readonly service: LifecycleService;
+  /** When each policy was first detached from its user (ms since the epoch), by policy ARN. */
+  readonly detachedAt: Map<string, number>;
   close(): Promise<void>;
+}
+
+/** The backend, noting when each policy is first detached from a user, whoever asks. */
+function timingDetaches(backend: IamBackend, detachedAt: Map<string, number>): IamBackend {
+  return new Proxy(backend, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      // Bound to the backend itself: its methods use private fields a proxy does not have.
+      if (prop !== 'detachUserPolicy') return (value as (...a: unknown[]) => unknown).bind(target);
+      return async (input: { PolicyArn: string }) => {
+        const out = (await (value as (i: unknown) => Promise<unknown>).call(target, input)) as unknown;
+        if (!detachedAt.has(input.PolicyArn)) detachedAt.set(input.PolicyArn, Date.now());
+        return out;
+      };
+    },
+  });
 }
 
 async function openBench(users: number): Promise<Bench> {
   const dir = mkdtempSync(join(tmpdir(), 'grantflow-bench-lifecycle-'));
   const dbPath = join(dir, 'grantflow.db');
   const store = await openStore({ kind: 'sqlite', path: dbPath });
-  const backend = await LocalIamBackend.open(store);
-  for (let u = 0; u < users; u++) await backend.createUser({ UserName: userName(u * PER_USER) });
+  const local = await LocalIamBackend.open(store);
+  for (let u = 0; u < users; u++) await local.createUser({ UserName: userName(u * PER_USER) });
+  const detachedAt = new Map<string, number>();
+  const backend = timingDetaches(local, detachedAt);
   // No drafter given: the generate step uses the offline drafter. No notifier: nothing to send.
   const service = await LifecycleService.open({
     store,
@@ -111,6 +140,7 @@ async function openBench(users: number): Promise<Bench> {
     dbPath,
     store,
     service,
+    detachedAt,
     async close() {
       await service.stop();
       await store.close();
@@ -184,8 +214,14 @@ async function lateness(): Promise<void> {
       `submitted in batches of ${batch} (each batch waited on until active), runner poll ${pollMs} ms`,
   );
   const b = await openBench(users);
+  let reconciler: RunningReconciler | undefined;
   try {
     b.service.start();
+    // As `grantflow serve` runs it: grace 60 s, a pass every 15 s, a policy left to its own
+    // execution for 30 s after its expiry.
+    if (!opts['without-reconciler'])
+      reconciler = startReconciler({ backend: b.service.backend, runner: b.service.runner, store: b.store });
+    console.log(`  reconciler: ${reconciler ? 'running, as grantflow serve runs it' : 'not running'}`);
     // Expiries are absolute (generate time + required_attach_time); each request's duration is
     // chosen so that it expires at `target + (i mod window)`, wherever creation has got to; the target
     // is `lead` seconds after the first submit, so creation must finish within it.
@@ -228,6 +264,25 @@ async function lateness(): Promise<void> {
 
     const final = await waitFor(b.store, TERMINAL, grants, 'revocation');
     console.log(`  all terminal at ${new Date().toISOString()}; statuses: ${fmt(final)}`);
+    const ms = (v: number) => `${v} ms`;
+    const summary = (values: number[]) =>
+      `min ${ms(values[0]!)}, p50 ${ms(quantile(values, 0.5))}, p99 ${ms(quantile(values, 0.99))}, ` +
+      `max ${ms(values.at(-1)!)}`;
+
+    const policies = await b.store.db
+      .selectFrom('access_requests')
+      .select(['policy_arn', 'expires_at'])
+      .where('policy_arn', 'is not', null)
+      .execute();
+    const detached = policies
+      .filter((p) => b.detachedAt.has(p.policy_arn!))
+      .map((p) => b.detachedAt.get(p.policy_arn!)! - Date.parse(String(p.expires_at)))
+      .sort((x, y) => x - y);
+    if (detached.length !== grants)
+      console.log(`  WARNING: ${detached.length} of ${grants} policies were seen detached`);
+    console.log(`  lateness (detached in IAM − expiresAt, ${detached.length} grants): ${summary(detached)}`);
+    const pastGrace = detached.filter((v) => v > 60_000).length;
+    console.log(`  detached more than 60 s (the grace period) after expiresAt: ${pastGrace}`);
 
     const rows = await b.store.db
       .selectFrom('access_requests')
@@ -245,15 +300,13 @@ async function lateness(): Promise<void> {
       .sort((x, y) => x - y);
     if (late.length !== grants)
       console.log(`  WARNING: ${late.length} of ${grants} requests have a DeletePolicy success in history`);
-    const ms = (v: number) => `${v} ms`;
     console.log(
-      `  lateness (DeletePolicy succeeded − expiresAt, ${late.length} grants): ` +
-        `min ${ms(late[0]!)}, p50 ${ms(quantile(late, 0.5))}, p99 ${ms(quantile(late, 0.99))}, ` +
-        `max ${ms(late.at(-1)!)}`,
+      `  lateness (the execution's DeletePolicy succeeded − expiresAt, ${late.length} grants): ${summary(late)}`,
     );
     const early = late.filter((v) => v < 0).length;
     if (early > 0) console.log(`  ${early} grants were deleted before their expiresAt (negative lateness)`);
   } finally {
+    await reconciler?.stop();
     await b.close();
   }
 }
