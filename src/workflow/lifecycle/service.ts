@@ -33,11 +33,13 @@ import type { JsonObject } from '../json.ts';
 import type { ExecutionDescription } from '../engine.ts';
 import { KyselyExecutionStore } from '../kysely-store.ts';
 import { WorkflowRunner } from '../runner.ts';
+import { ExpiryDetacher } from './expiry-detacher.ts';
 import type { ExecutionStatus, HistoryEvent, WaitRecord } from '../store.ts';
 
 export const LIFECYCLE_DEFINITION_NAME = 'grantflow-lifecycle';
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 24 * 3600;
 const APPROVAL_STATE = 'AwaitApproval';
+const EXPIRY_DETACH_BATCH = 2000;
 const HOLD_STATE = 'HoldUntilExpiry';
 
 /** The shipped definition (Amazon States Language, QueryLanguage JSONata). */
@@ -93,6 +95,13 @@ export interface LifecycleOptions {
   /** Rewrites the connector map (tests inject failures here). */
   readonly wrapConnectors?: (connectors: ConnectorMap) => ConnectorMap;
   readonly onEvents?: (executionId: string, events: readonly HistoryEvent[]) => void;
+  /**
+   * While started, how often expired grants are detached at once, ahead of their executions
+   * (ExpiryDetacher); default 1000 ms, 0 turns it off.
+   */
+  readonly expiryDetachIntervalMs?: number;
+  /** A detach pass that failed, or a policy it could not detach (the executions retry). */
+  readonly onExpiryDetachError?: (error: unknown) => void;
   readonly onNotifierError?: (error: unknown, notification: Notification) => void;
 }
 
@@ -143,12 +152,17 @@ export class LifecycleService {
   readonly #options: LifecycleOptions;
   readonly #clock: () => Date;
   readonly #definition = lifecycleDefinition();
+  readonly #detacher: ExpiryDetacher;
+  #detachTimer: NodeJS.Timeout | undefined;
+  #detachPass: Promise<void> | undefined;
+  #started = false;
 
   constructor(options: LifecycleOptions, accountId: string) {
     this.#options = options;
     this.store = options.store;
     this.backend = options.backend;
     this.#clock = options.clock ?? (() => new Date());
+    this.#detacher = new ExpiryDetacher(options.store, options.backend);
     const base: ConnectorMap = {
       ...defaultConnectors({
         backend: options.backend,
@@ -195,10 +209,38 @@ export class LifecycleService {
   /** Starts driving executions (resuming what is due first). */
   start(): void {
     this.runner.start();
+    const every = this.#options.expiryDetachIntervalMs ?? 1000;
+    if (!this.#started && every > 0) {
+      this.#started = true;
+      this.#scheduleDetach(0, every);
+    }
   }
 
   async stop(): Promise<void> {
+    this.#started = false;
+    clearTimeout(this.#detachTimer);
+    await this.#detachPass;
     await this.runner.stop();
+  }
+
+  #scheduleDetach(delay: number, every: number): void {
+    this.#detachTimer = setTimeout(() => {
+      let more = false;
+      this.#detachPass = this.#detacher
+        .pass(this.#clock(), EXPIRY_DETACH_BATCH)
+        .then((pass) => {
+          for (const f of pass.failed)
+            this.#options.onExpiryDetachError?.(new Error(`detach ${f.policyArn}: ${f.error}`));
+          // A full pass means more are waiting: go on at once.
+          more = pass.detached.length + pass.failed.length >= EXPIRY_DETACH_BATCH;
+        })
+        .catch((err: unknown) => this.#options.onExpiryDetachError?.(err))
+        .finally(() => {
+          this.#detachPass = undefined;
+          if (this.#started) this.#scheduleDetach(more ? 0 : every, every);
+        });
+    }, delay);
+    this.#detachTimer.unref();
   }
 
   /** Checks and records a request, then starts its execution; `start()` or `drive` runs it. */
