@@ -299,7 +299,10 @@ async function lateness(): Promise<void> {
       .map((r) => Date.parse(r.timestamp) - Date.parse(String(r.expires_at)))
       .sort((x, y) => x - y);
     if (late.length !== grants)
-      console.log(`  WARNING: ${late.length} of ${grants} requests have a DeletePolicy success in history`);
+      console.log(
+        `  ${grants - late.length} of ${grants} policies were deleted by the reconciler before their ` +
+          `execution's DeletePolicy, which found them gone`,
+      );
     console.log(
       `  lateness (the execution's DeletePolicy succeeded − expiresAt, ${late.length} grants): ${summary(late)}`,
     );
