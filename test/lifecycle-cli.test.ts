@@ -26,6 +26,10 @@ async function withTargetUser(): Promise<void> {
 
 const data = () => ['--data-dir', join(dir, 'data')];
 
+/** `grantflow request` without --wait, as alice, in JSON. */
+const requestAsAlice = (seconds: number) =>
+  runCli(['request', '--input', inputFile(seconds), '--requester', 'alice', '--format', 'json', ...data()]);
+
 describe('grantflow request / status / grants / approve / deny / revoke', () => {
   it('request --wait runs the whole lifecycle; status and grants show it', async () => {
     await withTargetUser();
@@ -54,16 +58,7 @@ describe('grantflow request / status / grants / approve / deny / revoke', () => 
 
   it('request without --wait returns while the grant is held; revoke ends it', async () => {
     await withTargetUser();
-    const r = await runCli([
-      'request',
-      '--input',
-      inputFile(3600),
-      '--requester',
-      'alice',
-      '--format',
-      'json',
-      ...data(),
-    ]);
+    const r = await requestAsAlice(3600);
     const view = JSON.parse(r.stdout) as { id: string; status: string };
     expect(view.status).toBe('active');
     const revoked = await runCli(['revoke', view.id, '--actor', 'alice', ...data()]);
@@ -110,16 +105,7 @@ describe('grantflow request / status / grants / approve / deny / revoke', () => 
   it('extend asks for a new approval; approve attaches it; revoke of the grant ends both', async () => {
     await withTargetUser();
     const env = { GRANTFLOW_APPROVERS: 'bob' };
-    const r = await runCli([
-      'request',
-      '--input',
-      inputFile(3600),
-      '--requester',
-      'alice',
-      '--format',
-      'json',
-      ...data(),
-    ]);
+    const r = await requestAsAlice(3600);
     const grant = JSON.parse(r.stdout) as { id: string; status: string; expiresAt: string };
     expect(grant.status).toBe('active');
     expect((await runCli(['extend', grant.id, ...data()])).stderr).toMatch(/--seconds N is required/);

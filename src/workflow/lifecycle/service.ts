@@ -249,11 +249,7 @@ export class LifecycleService {
     requester: string,
     options: { approvalTimeoutSeconds?: number } = {},
   ): Promise<RequestView> {
-    if (typeof requester !== 'string' || requester.trim() === '' || requester.length > 512)
-      throw new LifecycleError(
-        'INVALID_INPUT',
-        'requester: must be a non-empty identity (at most 512 characters)',
-      );
+    requireIdentity('requester', requester);
     let request;
     try {
       request = parseAccessRequest(input, this.#options.limits ?? DEFAULT_LIMITS);
@@ -261,34 +257,9 @@ export class LifecycleService {
       throw new LifecycleError('INVALID_INPUT', (err as Error).message);
     }
     const approvalTimeoutSeconds = this.#approvalTimeout(options.approvalTimeoutSeconds);
-    const id = `req-${randomUUID()}`;
-    const now = storedTime(this.#clock());
-    const seed = {
-      requested_task: request.requested_task,
-      target_iam_identity: request.target_iam_identity,
-      target_iam_identity_arn: request.target_iam_identity_arn,
-      required_attach_time: request.required_attach_time,
-      account_id: request.account_id,
-      region: request.region,
-    };
-    const row: AccessRequestRow = {
-      id,
-      ...seed,
-      requester,
-      language: request.lang,
-      status: 'received',
-      outcome: null,
-      policy_document: null,
-      policy_hash: null,
-      policy_name: null,
-      policy_arn: null,
-      execution_id: id,
-      extends_request_id: null,
-      expires_at: null,
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    };
+    const seed = seedOf(request, request.required_attach_time);
+    const row = newRequestRow(seed, requester, request.lang, null, this.#clock());
+    const id = row.id;
     await this.store.db.insertInto('access_requests').values(row).execute();
     await this.#audit('request.created', requester, id, { request: seed });
     await this.#notify(requestReceived(requestFacts(row), { durationSeconds: request.required_attach_time }));
@@ -309,11 +280,7 @@ export class LifecycleService {
     seconds: number,
     options: { approvalTimeoutSeconds?: number } = {},
   ): Promise<RequestView> {
-    if (typeof actor !== 'string' || actor.trim() === '' || actor.length > 512)
-      throw new LifecycleError(
-        'INVALID_INPUT',
-        'actor: must be a non-empty identity (at most 512 characters)',
-      );
+    requireIdentity('actor', actor);
     const max = (this.#options.limits ?? DEFAULT_LIMITS).maxAttachSeconds;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > max)
       throw new LifecycleError('INVALID_INPUT', `seconds: must be a whole number from 1 to ${max}`);
@@ -346,33 +313,9 @@ export class LifecycleService {
       null,
       2,
     );
-    const newId = `req-${randomUUID()}`;
-    const now = storedTime(this.#clock());
-    const seed = {
-      requested_task: grant.requested_task,
-      target_iam_identity: grant.target_iam_identity,
-      target_iam_identity_arn: grant.target_iam_identity_arn,
-      required_attach_time: seconds,
-      account_id: grant.account_id,
-      region: grant.region,
-    };
-    const row: AccessRequestRow = {
-      ...grant,
-      ...seed,
-      id: newId,
-      status: 'received',
-      outcome: null,
-      policy_document: null,
-      policy_hash: null,
-      policy_name: null,
-      policy_arn: null,
-      execution_id: newId,
-      extends_request_id: id,
-      expires_at: null,
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    };
+    const seed = seedOf(grant, seconds);
+    const row = newRequestRow(seed, grant.requester, grant.language, id, this.#clock());
+    const newId = row.id;
     await this.store.db.insertInto('access_requests').values(row).execute();
     await this.#audit('request.extension-requested', actor, newId, {
       extends: id,
@@ -705,6 +648,66 @@ export class LifecycleService {
       this.#options.onNotifierError?.(err, notification);
     }
   }
+}
+
+function requireIdentity(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 512)
+    throw new LifecycleError(
+      'INVALID_INPUT',
+      `${field}: must be a non-empty identity (at most 512 characters)`,
+    );
+}
+
+type RequestSeed = Pick<
+  AccessRequestRow,
+  | 'requested_task'
+  | 'target_iam_identity'
+  | 'target_iam_identity_arn'
+  | 'required_attach_time'
+  | 'account_id'
+  | 'region'
+>;
+
+/** The seed's input fields of a request (what the execution gets), lasting `seconds`. */
+function seedOf(from: Omit<RequestSeed, 'required_attach_time'>, seconds: number): RequestSeed {
+  return {
+    requested_task: from.requested_task,
+    target_iam_identity: from.target_iam_identity,
+    target_iam_identity_arn: from.target_iam_identity_arn,
+    required_attach_time: seconds,
+    account_id: from.account_id,
+    region: from.region,
+  };
+}
+
+/** A new access_requests row, received now, named after a fresh id its execution shares. */
+function newRequestRow(
+  seed: RequestSeed,
+  requester: string,
+  language: string,
+  extendsRequestId: string | null,
+  clock: Date,
+): AccessRequestRow {
+  const id = `req-${randomUUID()}`;
+  const now = storedTime(clock);
+  return {
+    id,
+    ...seed,
+    requester,
+    language,
+    status: 'received',
+    outcome: null,
+    policy_document: null,
+    policy_hash: null,
+    policy_name: null,
+    policy_arn: null,
+    execution_id: id,
+    extends_request_id: extendsRequestId,
+    expires_at: null,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
