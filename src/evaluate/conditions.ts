@@ -20,7 +20,7 @@ import { contextKey, lookup } from './state.ts';
 import type { ContextKey, EvalState } from './state.ts';
 import { template } from './template.ts';
 import type { Template } from './template.ts';
-import { inRange, parseCidr, parseDate, parseIp, parseNumber } from './values.ts';
+import { inRange, parseCidr, parseDate, parseNumber, parseRequestIp } from './values.ts';
 import type { CidrRange, IpAddress } from './values.ts';
 import type { ContextValue } from './types.ts';
 
@@ -66,7 +66,7 @@ const FAMILIES: Readonly<Record<Exclude<OperatorFamily, 'Null'>, Family>> = {
   // CIDR ranges, IPv4 or IPv6; a bare address is a range of one.
   IpAddress: {
     policy: parseCidr,
-    request: parseIp,
+    request: parseRequestIp,
     compare: { inRange: (ip: IpAddress, range: CidrRange) => inRange(ip, range) },
   },
   // ArnEquals and ArnLike alike: each of the first five ARN parts matched separately, wildcards allowed.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inRange, parseCidr, parseDate, parseIp, parseNumber } from './values.ts';
+import { inRange, parseCidr, parseDate, parseIp, parseRequestIp, parseNumber } from './values.ts';
 
 describe('parseNumber', () => {
   it('reads decimal numbers only', () => {
@@ -36,6 +36,14 @@ describe('IP addresses and ranges', () => {
     expect(parseIp('::1')).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
     expect(parseIp('2001:db8::ff00:42:8329')).toEqual([0x2001, 0xdb8, 0, 0, 0, 0xff00, 0x42, 0x8329]);
     expect(parseIp('::ffff:192.0.2.1')).toEqual([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201]);
+  });
+
+  it('parses a request address once and answers the same afterwards, malformed ones included', () => {
+    for (const text of ['10.0.0.1', '2001:db8::ff00:42:8329', '10.0.0', '1::2::3']) {
+      const first = parseRequestIp(text);
+      expect(first).toEqual(parseIp(text));
+      expect(parseRequestIp(text)).toBe(first);
+    }
   });
 
   it('rejects malformed addresses', () => {

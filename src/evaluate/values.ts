@@ -86,6 +86,22 @@ export function parseIp(text: string): IpAddress | undefined {
   return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
 }
 
+// Requests repeat their source addresses (a batch or an audit asks from a handful of them), and an
+// IPv6 address takes several allocations to parse: each text is parsed once. Parsed addresses are
+// never changed by their users.
+const requestIps = new Map<string, IpAddress | null>();
+
+/** parseIp for request values, remembering what it parsed (up to 10,000 texts at a time). */
+export function parseRequestIp(text: string): IpAddress | undefined {
+  let ip = requestIps.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text) ?? null;
+    if (requestIps.size >= 10_000) requestIps.clear();
+    requestIps.set(text, ip);
+  }
+  return ip ?? undefined;
+}
+
 /** A CIDR range; a bare address is a range of one (/32, or /128 for IPv6). */
 export function parseCidr(text: string): CidrRange | undefined {
   const slash = text.indexOf('/');
