@@ -31,6 +31,9 @@ describe('extending a grant', () => {
     const ext = await h.service.extend(grant.id, 'alice', 1800);
     expect(ext.extendsRequestId).toBe(grant.id);
     expect(ext.requester).toBe('alice');
+    const told = h.sent.find((n) => n.event === 'request.extension-requested');
+    expect(told?.audience).toEqual(['requester']);
+    expect(told?.data).toMatchObject({ requestId: ext.id, extends: grant.id, by: 'alice' });
     await h.service.drive(ext.id);
 
     const pending = await h.service.getRequest(ext.id);

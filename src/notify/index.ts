@@ -57,6 +57,7 @@ export {
   requestDenied,
   requestExpired,
   requestReceived,
+  extensionRequested,
   requestRefused,
   revocationFailed,
 } from './templates/lifecycle.ts';

@@ -22,6 +22,14 @@ export interface RequestFacts {
 
 export interface LifecycleDetails {
   'request.received': { readonly durationSeconds?: number };
+  'request.extension-requested': {
+    /** The grant this request extends. */
+    readonly extends: string;
+    readonly previousExpiresAt: string;
+    readonly expiresAt: string;
+    /** Who asked (the requester, or an admin on their behalf). */
+    readonly by: string;
+  };
   'request.needs-approval': {
     /** What the policy allows, in plain language (generate's `summary`). */
     readonly summary: string;
@@ -110,6 +118,26 @@ const REVOKE_REASON = {
 } as const;
 
 const TEMPLATES: Templates = {
+  'request.extension-requested': {
+    audience: ['requester'],
+    severity: 'info',
+    en: (f, d) => ({
+      subject: `${PREFIX} Extension ${f.requestId} of ${d.extends} requested`,
+      text: lines(
+        `${d.by} asked for grant ${d.extends} to last until ${formatTime(d.expiresAt)} instead of ${formatTime(d.previousExpiresAt)}. The same policy needs a new approval before it is attached again; the grant itself still ends at ${formatTime(d.previousExpiresAt)}.`,
+        '',
+        about(f, 'en'),
+      ),
+    }),
+    ko: (f, d) => ({
+      subject: `${PREFIX} 권한 ${d.extends} 연장 요청 ${f.requestId} 접수됨`,
+      text: lines(
+        `${d.by}이(가) 권한 ${d.extends}의 종료 시각을 ${formatTime(d.previousExpiresAt)}에서 ${formatTime(d.expiresAt)}(으)로 연장하도록 요청했습니다. 같은 정책을 다시 부여하려면 새 승인이 필요하며, 기존 권한은 그대로 ${formatTime(d.previousExpiresAt)}에 끝납니다.`,
+        '',
+        about(f, 'ko'),
+      ),
+    }),
+  },
   'request.received': {
     audience: ['requester'],
     severity: 'info',
@@ -457,6 +485,8 @@ function secondsBetween(from: string, to: string): number {
 type Details<E extends LifecycleEvent> = LifecycleDetails[E];
 export const requestReceived = (f: RequestFacts, d: Details<'request.received'> = {}) =>
   lifecycleNotification('request.received', f, d);
+export const extensionRequested = (f: RequestFacts, d: Details<'request.extension-requested'>) =>
+  lifecycleNotification('request.extension-requested', f, d);
 export const needsApproval = (f: RequestFacts, d: Details<'request.needs-approval'>) =>
   lifecycleNotification('request.needs-approval', f, d);
 export const requestApproved = (f: RequestFacts, d: Details<'request.approved'>) =>

@@ -30,6 +30,12 @@ const ko: RequestFacts = { ...en, lang: 'ko', task: 'app-logs 버킷의 로그 �
 const POLICY = 'arn:aws:iam::123456789012:policy/grantflow/gf-req-1';
 const EXAMPLES: { [E in LifecycleEvent]: LifecycleDetails[E] } = {
   'request.received': { durationSeconds: 3_600 },
+  'request.extension-requested': {
+    extends: 'req-0',
+    previousExpiresAt: '2026-05-01T10:30:00Z',
+    expiresAt: '2026-05-01T11:30:00Z',
+    by: 'alice',
+  },
   'request.needs-approval': {
     summary: 's3:GetObject on arn:aws:s3:::app-logs/*',
     reasons: ['write access to IAM', 'resource "*"'],
@@ -89,6 +95,7 @@ describe('lifecycle templates', () => {
     );
     expect(routing).toEqual({
       'request.received': 'requester info',
+      'request.extension-requested': 'requester info',
       'request.needs-approval': 'approvers+requester warning',
       'request.approved': 'requester+admins info',
       'request.denied': 'requester+admins info',

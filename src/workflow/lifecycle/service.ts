@@ -13,7 +13,7 @@ import { extendPolicy, iamDate } from '../../generate/harden.ts';
 import type { PolicyDocument } from '../../generate/policy-document.ts';
 import { DEFAULT_LIMITS, parseAccessRequest } from '../../generate/request.ts';
 import type { RequestLimits } from '../../generate/request.ts';
-import { requestReceived } from '../../notify/templates/lifecycle.ts';
+import { extensionRequested, requestReceived } from '../../notify/templates/lifecycle.ts';
 import type { Notification, Notifier } from '../../notify/types.ts';
 import { appendAuditEvent } from '../../store/audit-log.ts';
 import type { AccessApprovalRow, AccessRequestRow, Store } from '../../store/index.ts';
@@ -322,6 +322,14 @@ export class LifecycleService {
       previousExpiresAt: grant.expires_at,
       expiresAt: storedTime(expiresAt),
     });
+    await this.#notify(
+      extensionRequested(requestFacts(row), {
+        extends: id,
+        previousExpiresAt: iamDate(previousExpiresAt),
+        expiresAt: iamDate(expiresAt),
+        by: actor,
+      }),
+    );
     return this.#startLifecycle(row, {
       requestId: newId,
       requester: grant.requester,
