@@ -492,6 +492,49 @@ describe('GET /v1/grants', () => {
       'active',
     );
   });
+
+  it('pages newest first with limit and before; a requester pages through its own only', async () => {
+    await setup();
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++)
+      made.push((await call('POST', '/v1/requests', { token: TOKENS.kim, body: seedRequest(3600) })).body.id);
+    // Park's is the newest, and must not take a place in Kim's pages.
+    const parks = await call('POST', '/v1/requests', {
+      token: TOKENS.park,
+      body: { ...seedRequest(3600), target_iam_identity_arn: PARK },
+    });
+    const ids = (r: Answer) => r.body.grants.map((g: { id: string }) => g.id);
+    const first = await call('GET', '/v1/grants?limit=2', { token: TOKENS.kim });
+    expect(ids(first)).toEqual([made[2], made[1]]);
+    expect(first.body.next).toBe(made[1]);
+    const second = await call('GET', `/v1/grants?limit=2&before=${first.body.next}`, { token: TOKENS.kim });
+    expect(ids(second)).toEqual([made[0]]);
+    expect(second.body.next).toBeNull();
+    const all = await call('GET', '/v1/grants?limit=500', { token: TOKENS.admin });
+    expect(ids(all)).toEqual([parks.body.id, ...[...made].reverse()]);
+    for (const bad of ['0', '501', 'ten', '-1'])
+      expectError(
+        await call('GET', `/v1/grants?limit=${bad}`, { token: TOKENS.kim }),
+        400,
+        'invalid_input',
+        'limit',
+      );
+    expectError(
+      await call('GET', '/v1/grants?before=req-nope', { token: TOKENS.admin }),
+      400,
+      'invalid_input',
+      'before',
+    );
+    // Someone else's request is no cursor for a requester.
+    expectError(
+      await call('GET', `/v1/grants?before=${parks.body.id}`, { token: TOKENS.kim }),
+      400,
+      'invalid_input',
+      'before',
+    );
+    for (const id of [...made, parks.body.id])
+      await call('POST', `/v1/requests/${id}/revoke`, { token: TOKENS.admin });
+  });
 });
 
 describe('routing and failures', () => {

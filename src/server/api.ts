@@ -142,17 +142,40 @@ async function extend(ctx: Context) {
   return { status: 201, body: requestBody(view) };
 }
 
+const MAX_PAGE = 500;
+const DEFAULT_PAGE = 100;
+
 async function listGrants({ principal, query, options }: Context) {
   const active = query.get('active');
   if (active !== null && active !== 'true' && active !== 'false')
     throw new ApiError(400, 'invalid_input', `must be true or false (got ${JSON.stringify(active)})`, {
       field: 'active',
     });
-  const all = await options.service.listGrants({ active: active === 'true' });
+  const limitText = query.get('limit');
+  const limit = limitText === null ? DEFAULT_PAGE : /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= MAX_PAGE))
+    throw new ApiError(400, 'invalid_input', `must be a whole number from 1 to ${MAX_PAGE}`, {
+      field: 'limit',
+    });
+  const before = query.get('before') ?? undefined;
   // Requesters see their own requests; approvers and admins see everyone's.
   const seesAll = has(principal, 'approver') || has(principal, 'admin');
-  const grants = seesAll ? all : all.filter((v) => v.requester === principal.identity);
-  return { status: 200, body: { grants: grants.map(requestBody) } };
+  if (before !== undefined) {
+    // The cursor is the caller's input: an unknown one (or, for a requester, someone else's) is a 400.
+    const cursor = await options.service.getRequest(before).catch(() => undefined);
+    if (cursor === undefined || (!seesAll && cursor.requester !== principal.identity))
+      throw new ApiError(400, 'invalid_input', `no request ${before} to page after`, { field: 'before' });
+  }
+  const page = await options.service.listGrants({
+    active: active === 'true',
+    limit,
+    ...(seesAll ? {} : { requester: principal.identity }),
+    ...(before !== undefined ? { before } : {}),
+  });
+  return {
+    status: 200,
+    body: { grants: page.map(requestBody), next: page.length === limit ? page.at(-1)!.id : null },
+  };
 }
 
 /** The request, if the caller may see it: its requester, approvers and admins. */

@@ -382,11 +382,31 @@ export class LifecycleService {
     return toView(row, approvals, execution);
   }
 
-  /** Requests, newest first; `active`: those whose policy is (or may still be) attached. */
-  async listGrants(options: { active?: boolean; limit?: number } = {}): Promise<RequestView[]> {
-    let query = this.store.db.selectFrom('access_requests').selectAll().orderBy('created_at', 'desc');
+  /**
+   * Requests, newest first; `active`: those whose policy is (or may still be) attached;
+   * `requester`: only that requester's; `before`: those created before that request (the next page
+   * after it); at most `limit` (default 1000).
+   */
+  async listGrants(
+    options: { active?: boolean; limit?: number; requester?: string; before?: string } = {},
+  ): Promise<RequestView[]> {
+    let query = this.store.db
+      .selectFrom('access_requests')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc');
     if (options.active)
       query = query.where('status', 'in', ['approved', 'active', 'revoking', 'revocation_failed']);
+    if (options.requester !== undefined) query = query.where('requester', '=', options.requester);
+    if (options.before !== undefined) {
+      const after = await this.#row(options.before);
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.created_at),
+          eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
     const rows = await query.limit(options.limit ?? 1000).execute();
     return Promise.all(rows.map((r) => this.getRequest(r.id)));
   }
