@@ -97,6 +97,13 @@ function text(value: Json | undefined, name: string): string {
   return value;
 }
 
+function time(value: Json | undefined, name: string): Date {
+  const date = new Date(text(value, name));
+  if (Number.isNaN(date.getTime()))
+    throw new StatesError('Grantflow.InvalidArguments', `${name} is not a time`);
+  return date;
+}
+
 export function requestFacts(row: AccessRequestRow): RequestFacts {
   return {
     requestId: row.id,
@@ -240,9 +247,7 @@ export function grantflowConnectors(options: GrantflowConnectorOptions): Connect
   return {
     'arn:aws:states:::grantflow:generate': async (invocation) => {
       const a = args(invocation);
-      const now = new Date(text(a.Now, 'Now'));
-      if (Number.isNaN(now.getTime()))
-        throw new StatesError('Grantflow.InvalidArguments', 'Now is not a time');
+      const now = time(a.Now, 'Now');
       let result;
       try {
         result = await generatePolicy(a.Request, {
@@ -286,12 +291,6 @@ export function grantflowConnectors(options: GrantflowConnectorOptions): Connect
 
     'arn:aws:states:::grantflow:harden': async (invocation) => {
       const a = args(invocation);
-      const time = (value: Json | undefined, name: string) => {
-        const date = new Date(text(value, name));
-        if (Number.isNaN(date.getTime()))
-          throw new StatesError('Grantflow.InvalidArguments', `${name} is not a time`);
-        return date;
-      };
       const previousExpiresAt = time(a.ExpiresAt, 'ExpiresAt');
       // Whole seconds, rounded up: the grant is never shorter than asked.
       const asked = time(a.NewExpiresAt, 'NewExpiresAt');
