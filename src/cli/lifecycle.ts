@@ -71,6 +71,33 @@ export async function openLifecycle(
   });
 }
 
+/** Runs `use` with the lifecycle service of the data directory, and closes it afterwards. */
+async function withLifecycle<T>(
+  dataDir: string | undefined,
+  io: CliIo,
+  use: (service: LifecycleService) => Promise<T>,
+): Promise<T> {
+  const opened = await openLifecycle(dataDir, io);
+  try {
+    return await use(opened.service);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Does what a person decided (approve, deny, extend), drives its request to its next wait and prints it. */
+async function actAndShow(
+  service: LifecycleService,
+  io: CliIo,
+  format: 'text' | 'json',
+  act: () => Promise<RequestView>,
+): Promise<number> {
+  const { id } = await guarded(act);
+  await service.drive(id);
+  print(io, format, await service.getRequest(id));
+  return EXIT.ok;
+}
+
 /** Lifecycle errors are the caller's (exit 2), except a request that is not found (also 2). */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -172,9 +199,7 @@ Exit codes: 0 granted (or waiting), 1 refused, needs info, denied, expired or fa
       throw new UsageError(`the input ${values.input} is not valid JSON: ${(err as Error).message}`);
     }
     const requester = values.requester ?? io.env.GRANTFLOW_REQUESTER ?? defaultUser();
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      const { service } = opened;
+    return withLifecycle(values['data-dir'], io, async (service) => {
       const submitted = await guarded(() => service.submitRequest(input, requester));
       if (format === 'text') io.stdout.write(`Request ${submitted.id} submitted.\n`);
       let view: RequestView;
@@ -187,9 +212,7 @@ Exit codes: 0 granted (or waiting), 1 refused, needs info, denied, expired or fa
       }
       print(io, format, view);
       return FAILED_STATUSES.has(view.status) ? EXIT.checkFailed : EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+    });
   },
 };
 
@@ -209,13 +232,10 @@ export const statusCommand: Command = {
     const { values, positionals } = parseArgs({ args: argv, options: COMMON, allowPositionals: true });
     const format = formatOf(values);
     const id = positional(positionals, 'request id');
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      print(io, format, await guarded(() => opened.service.getRequest(id)));
+    return withLifecycle(values['data-dir'], io, async (service) => {
+      print(io, format, await guarded(() => service.getRequest(id)));
       return EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+    });
   },
 };
 
@@ -234,14 +254,11 @@ ${COMMON_HELP}
       options: { ...COMMON, active: { type: 'boolean' }, resume: { type: 'boolean' } },
     });
     const format = formatOf(values);
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      if (values.resume) await opened.service.resumeDue();
-      print(io, format, await opened.service.listGrants({ active: values.active === true }));
+    return withLifecycle(values['data-dir'], io, async (service) => {
+      if (values.resume) await service.resumeDue();
+      print(io, format, await service.listGrants({ active: values.active === true }));
       return EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+    });
   },
 };
 
@@ -268,19 +285,12 @@ ${COMMON_HELP}
     const format = formatOf(values);
     const id = positional(positionals, 'request id');
     if (!values.approver) throw new UsageError('--approver ID is required');
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      const { service } = opened;
-      const hash = values['policy-hash'];
-      await guarded(() =>
+    const hash = values['policy-hash'];
+    return withLifecycle(values['data-dir'], io, (service) =>
+      actAndShow(service, io, format, () =>
         service.approve(id, values.approver!, hash !== undefined ? { policyHash: hash } : {}),
-      );
-      await service.drive(id);
-      print(io, format, await service.getRequest(id));
-      return EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+      ),
+    );
   },
 };
 
@@ -295,16 +305,9 @@ export const denyCommand: Command = {
     const format = formatOf(values);
     const id = positional(positionals, 'request id');
     if (!values.approver) throw new UsageError('--approver ID is required');
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      const { service } = opened;
-      await guarded(() => service.deny(id, values.approver!, values.reason));
-      await service.drive(id);
-      print(io, format, await service.getRequest(id));
-      return EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+    return withLifecycle(values['data-dir'], io, (service) =>
+      actAndShow(service, io, format, () => service.deny(id, values.approver!, values.reason)),
+    );
   },
 };
 
@@ -332,18 +335,11 @@ ${COMMON_HELP}
     if (values.seconds === undefined) throw new UsageError('--seconds N is required');
     if (!/^\d+$/.test(values.seconds))
       throw new UsageError(`--seconds must be a whole number of seconds (got "${values.seconds}")`);
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      const { service } = opened;
-      const view = await guarded(() =>
+    return withLifecycle(values['data-dir'], io, (service) =>
+      actAndShow(service, io, format, () =>
         service.extend(id, values.actor ?? defaultUser(), Number(values.seconds)),
-      );
-      await service.drive(view.id);
-      print(io, format, await service.getRequest(view.id));
-      return EXIT.ok;
-    } finally {
-      await opened.close();
-    }
+      ),
+    );
   },
 };
 
@@ -357,9 +353,7 @@ export const revokeCommand: Command = {
     });
     const format = formatOf(values);
     const id = positional(positionals, 'request id');
-    const opened = await openLifecycle(values['data-dir'], io);
-    try {
-      const { service } = opened;
+    return withLifecycle(values['data-dir'], io, async (service) => {
       await guarded(() => service.revoke(id, values.actor ?? defaultUser()));
       service.start();
       // Revoking ends the grant's whole chain of extensions: wait for every one of them.
@@ -367,9 +361,7 @@ export const revokeCommand: Command = {
       const view = await service.getRequest(id);
       print(io, format, view);
       return view.status === 'revoked' || view.status === 'denied' ? EXIT.ok : EXIT.checkFailed;
-    } finally {
-      await opened.close();
-    }
+    });
   },
 };
 
