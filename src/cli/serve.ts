@@ -108,7 +108,8 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   service.start();
   const reconciler = startReconciler({
     backend: service.backend,
-    runner: service.runner,
+    // On Step Functions the executions resume themselves; the reconciler still sweeps IAM.
+    ...(service.executions.engineKind === 'embedded' ? { runner: service.runner } : {}),
     store: service.store,
     notifier: notifier!,
     graceSeconds,

@@ -90,13 +90,7 @@ async function createRequest({ req, principal, options }: Context) {
 
 async function getRequest(ctx: Context) {
   const view = await visibleRequest(ctx);
-  const history = view.execution
-    ? (await ctx.options.service.engine.getExecutionHistory(view.execution.id)).map((e) => ({
-        type: e.type,
-        ...(e.stateName !== undefined ? { stateName: e.stateName } : {}),
-        timestamp: e.timestamp,
-      }))
-    : [];
+  const history = view.execution ? await ctx.options.service.history(view.id) : [];
   return { status: 200, body: { ...requestBody(view), history } };
 }
 

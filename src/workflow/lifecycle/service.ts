@@ -30,11 +30,14 @@ import type { RequestStatus } from '../connectors/grantflow.ts';
 import type { ConnectorMap } from '../connectors/types.ts';
 import { WorkflowEngine } from '../engine.ts';
 import type { JsonObject } from '../json.ts';
-import type { ExecutionDescription } from '../engine.ts';
 import { KyselyExecutionStore } from '../kysely-store.ts';
 import { WorkflowRunner } from '../runner.ts';
+import { StepFunctionsExecutions } from '../stepfunctions/executions.ts';
+import type { StepFunctionsTarget } from '../stepfunctions/executions.ts';
+import { EmbeddedExecutions } from './executions.ts';
+import type { ExecutionSummary, HistoryEntry, LifecycleExecutions } from './executions.ts';
 import { ExpiryDetacher } from './expiry-detacher.ts';
-import type { ExecutionStatus, HistoryEvent, WaitRecord } from '../store.ts';
+import type { ExecutionStatus, HistoryEvent } from '../store.ts';
 
 export const LIFECYCLE_DEFINITION_NAME = 'grantflow-lifecycle';
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 24 * 3600;
@@ -103,6 +106,12 @@ export interface LifecycleOptions {
   /** A detach pass that failed, or a policy it could not detach (the executions retry). */
   readonly onExpiryDetachError?: (error: unknown) => void;
   readonly onNotifierError?: (error: unknown, notification: Notification) => void;
+  /**
+   * Run the executions on AWS Step Functions (the state machine `grantflow workflow export`
+   * deployed, whose grantflow steps run in its tasks function) instead of in this process. The
+   * drafter, model, guard, limits, catalog and connector options are then the tasks function's.
+   */
+  readonly stepFunctions?: StepFunctionsTarget;
 }
 
 export interface RequestView {
@@ -147,11 +156,10 @@ export interface RequestView {
 export class LifecycleService {
   readonly store: Store;
   readonly backend: IamBackend;
-  readonly engine: WorkflowEngine;
-  readonly runner: WorkflowRunner;
+  /** Where the executions run: in this process, or on Step Functions. */
+  readonly executions: LifecycleExecutions;
   readonly #options: LifecycleOptions;
   readonly #clock: () => Date;
-  readonly #definition = lifecycleDefinition();
   readonly #detacher: ExpiryDetacher;
   #detachTimer: NodeJS.Timeout | undefined;
   #detachPass: Promise<void> | undefined;
@@ -163,41 +171,24 @@ export class LifecycleService {
     this.backend = options.backend;
     this.#clock = options.clock ?? (() => new Date());
     this.#detacher = new ExpiryDetacher(options.store, options.backend);
-    const base: ConnectorMap = {
-      ...defaultConnectors({
-        backend: options.backend,
-        ...(options.model ? { model: options.model } : {}),
-        ...(options.catalog ? { catalog: options.catalog } : {}),
-      }),
-      ...grantflowConnectors({
-        db: options.store.db,
-        clock: this.#clock,
-        ...pick(options, [
-          'notifier',
-          'drafter',
-          'guard',
-          'limits',
-          'maxAttempts',
-          'catalog',
-          'onNotifierError',
-        ] as const),
-      }),
-    };
-    this.engine = new WorkflowEngine({
-      store: new KyselyExecutionStore(options.store.db),
-      connectors: options.wrapConnectors ? options.wrapConnectors(base) : base,
-      clock: this.#clock,
-      accountId,
-      ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
-      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-      ...(options.onEvents ? { onEvents: options.onEvents } : {}),
-    });
-    this.runner = new WorkflowRunner(this.engine, {
-      pollIntervalMs: options.pollIntervalMs ?? 250,
-      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      clock: this.#clock,
-      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-    });
+    this.executions = options.stepFunctions
+      ? new StepFunctionsExecutions(options.stepFunctions)
+      : embeddedExecutions(options, accountId, this.#clock);
+  }
+
+  /** The embedded interpreter (there is none when the executions run on Step Functions). */
+  get engine(): WorkflowEngine {
+    return this.#embedded().engine;
+  }
+
+  get runner(): WorkflowRunner {
+    return this.#embedded().runner;
+  }
+
+  #embedded(): EmbeddedExecutions {
+    if (!(this.executions instanceof EmbeddedExecutions))
+      throw new Error('the lifecycle runs on AWS Step Functions: there is no embedded engine here');
+    return this.executions;
   }
 
   /** A service whose executions' ARNs name the backend's account. */
@@ -208,7 +199,7 @@ export class LifecycleService {
 
   /** Starts driving executions (resuming what is due first). */
   start(): void {
-    this.runner.start();
+    this.executions.startWorker();
     const every = this.#options.expiryDetachIntervalMs ?? 1000;
     if (!this.#started && every > 0) {
       this.#started = true;
@@ -220,7 +211,7 @@ export class LifecycleService {
     this.#started = false;
     clearTimeout(this.#detachTimer);
     await this.#detachPass;
-    await this.runner.stop();
+    await this.executions.stopWorker();
   }
 
   #scheduleDetach(delay: number, every: number): void {
@@ -357,14 +348,7 @@ export class LifecycleService {
   }
 
   async #startLifecycle(row: AccessRequestRow, input: JsonObject): Promise<RequestView> {
-    await this.engine.startExecution({
-      definition: this.#definition,
-      definitionName: LIFECYCLE_DEFINITION_NAME,
-      name: row.id,
-      requestId: row.id,
-      input,
-    });
-    this.runner.wake(row.id);
+    await this.executions.start(row.execution_id ?? row.id, input);
     return this.getRequest(row.id);
   }
 
@@ -376,10 +360,14 @@ export class LifecycleService {
       .where('request_id', '=', id)
       .orderBy('decided_at')
       .execute();
-    let execution: ExecutionDescription | undefined;
-    if (row.execution_id)
-      execution = await this.engine.describeExecution(row.execution_id).catch(() => undefined);
+    const execution = row.execution_id ? await this.executions.describe(row.execution_id) : undefined;
     return toView(row, approvals, execution);
+  }
+
+  /** The request's execution history (empty before it started). */
+  async history(id: string): Promise<HistoryEntry[]> {
+    const row = await this.#row(id);
+    return row.execution_id ? this.executions.history(row.execution_id) : [];
   }
 
   /**
@@ -419,8 +407,8 @@ export class LifecycleService {
         `the policy of ${id} has hash ${row.policy_hash}, not ${options.policyHash}: review it again before approving`,
       );
     }
-    const wait = await this.#tokenWait(row, APPROVAL_STATE);
-    if (!wait)
+    const token = await this.#waitingToken(row, APPROVAL_STATE);
+    if (!token)
       throw new LifecycleError(
         'NOT_PENDING',
         `request ${id} is not waiting for an approval (status ${row.status})`,
@@ -438,7 +426,7 @@ export class LifecycleService {
         `the extension ${id} ended at ${row.expires_at} while it waited for approval: deny it and ask again`,
       );
     await this.#decide(row, approver, 'approve', null);
-    await this.engine.sendTaskSuccess(wait.taskToken!, {
+    await this.executions.sendTaskSuccess(token, {
       Decision: 'approve',
       Approver: approver,
       PolicyHash: row.policy_hash!,
@@ -448,14 +436,14 @@ export class LifecycleService {
 
   async deny(id: string, approver: string, reason?: string): Promise<RequestView> {
     const row = await this.#decisionChecks(id, approver);
-    const wait = await this.#tokenWait(row, APPROVAL_STATE);
-    if (!wait)
+    const token = await this.#waitingToken(row, APPROVAL_STATE);
+    if (!token)
       throw new LifecycleError(
         'NOT_PENDING',
         `request ${id} is not waiting for an approval (status ${row.status})`,
       );
     await this.#decide(row, approver, 'deny', reason ?? null);
-    await this.engine.sendTaskSuccess(wait.taskToken!, {
+    await this.executions.sendTaskSuccess(token, {
       Decision: 'deny',
       Approver: approver,
       PolicyHash: row.policy_hash ?? '',
@@ -488,16 +476,16 @@ export class LifecycleService {
     for (;;) {
       const row = await this.#row(id);
       if ((TERMINAL_REQUEST_STATUSES as readonly string[]).includes(row.status)) return false;
-      const hold = await this.#tokenWait(row, HOLD_STATE);
+      const hold = await this.#waitingToken(row, HOLD_STATE);
       if (hold) {
         await this.#audit('grant.revoke-requested', actor, id, { policyArn: row.policy_arn });
-        await this.engine.sendTaskSuccess(hold.taskToken!, { Reason: 'early', By: actor });
+        await this.executions.sendTaskSuccess(hold, { Reason: 'early', By: actor });
         return true;
       }
-      const approval = await this.#tokenWait(row, APPROVAL_STATE);
+      const approval = await this.#waitingToken(row, APPROVAL_STATE);
       if (approval) {
         await this.#audit('request.withdrawn', actor, id, {});
-        await this.engine.sendTaskSuccess(approval.taskToken!, {
+        await this.executions.sendTaskSuccess(approval, {
           Decision: 'deny',
           Approver: actor,
           PolicyHash: row.policy_hash ?? '',
@@ -539,29 +527,19 @@ export class LifecycleService {
     return [row.id, ...chain.filter((member) => member !== row.id)];
   }
 
-  /** Drives a request's execution until it ends or rests in a wait (in this process). */
+  /**
+   * Drives a request's execution until it ends or rests in a wait (in this process; on Step
+   * Functions, watches it get there).
+   */
   async drive(id: string): Promise<ExecutionStatus> {
     const row = await this.#row(id);
-    for (let i = 0; ; i++) {
-      const result = await this.engine.drive(row.execution_id ?? id);
-      if (result.kind === 'ended') return result.status;
-      if (result.kind === 'parked') {
-        // A short wait (Retry backoff) is part of getting somewhere: sleep through it.
-        const delay = result.wakeAt ? Date.parse(result.wakeAt) - this.#clock().getTime() : Infinity;
-        const tail = await this.engine.store.loadTail(row.execution_id ?? id);
-        const onToken = tail?.waits.some((w) => w.completedAt === undefined && w.kind === 'task_token');
-        if (onToken || delay > 5_000) return 'RUNNING';
-        await new Promise((r) => setTimeout(r, Math.max(0, delay)));
-        continue;
-      }
-      await new Promise((r) => setTimeout(r, 100 * Math.min(10, i + 1)));
-    }
+    return this.executions.drive(row.execution_id ?? id);
   }
 
-  /** Resolves once the request's execution ended (the runner must be started). */
+  /** Resolves once the request's execution ended (the embedded runner must be started). */
   async settled(id: string): Promise<RequestView> {
     const row = await this.#row(id);
-    await this.runner.settled(row.execution_id ?? id);
+    await this.executions.settled(row.execution_id ?? id);
     return this.getRequest(id);
   }
 
@@ -570,21 +548,18 @@ export class LifecycleService {
    * ran is revoked), each until it ends or waits again; returns the request ids it drove.
    */
   async resumeDue(): Promise<string[]> {
-    const now = this.#clock();
-    const staleBefore = new Date(now.getTime() - (this.#options.leaseMs ?? 60_000)).toISOString();
-    const due = await this.engine.store.dueExecutions(now.toISOString(), staleBefore, 10_000);
-    const driven: string[] = [];
-    for (const { id } of due) {
-      const row = await this.store.db
-        .selectFrom('access_requests')
-        .select('id')
-        .where('execution_id', '=', id)
-        .executeTakeFirst();
-      if (!row) continue; // not a lifecycle execution (e.g. `grantflow workflow run`)
-      await this.drive(row.id);
-      driven.push(row.id);
-    }
-    return driven;
+    const requestOf = async (executionId: string) =>
+      (
+        await this.store.db
+          .selectFrom('access_requests')
+          .select('id')
+          .where('execution_id', '=', executionId)
+          .executeTakeFirst()
+      )?.id;
+    const driven = await this.executions.resumeDue(async (name) => (await requestOf(name)) !== undefined);
+    const ids: string[] = [];
+    for (const name of driven) ids.push((await requestOf(name))!);
+    return ids;
   }
 
   async #row(id: string): Promise<AccessRequestRow> {
@@ -651,14 +626,8 @@ export class LifecycleService {
     });
   }
 
-  async #tokenWait(row: AccessRequestRow, stateName: string): Promise<WaitRecord | undefined> {
-    const tail = await this.engine.store.loadTail(row.execution_id ?? row.id);
-    if (!tail || tail.execution.status !== 'RUNNING' || tail.execution.currentState !== stateName)
-      return undefined;
-    return tail.waits.find(
-      (w) =>
-        w.kind === 'task_token' && w.completedAt === undefined && w.stateName === stateName && w.taskToken,
-    );
+  #waitingToken(row: AccessRequestRow, stateName: string): Promise<string | undefined> {
+    return this.executions.waitingToken(row.execution_id ?? row.id, stateName);
   }
 
   async #audit(type: string, actor: string, subject: string, details: Record<string, unknown>) {
@@ -747,7 +716,7 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
 function toView(
   row: AccessRequestRow,
   approvals: readonly AccessApprovalRow[],
-  execution: ExecutionDescription | undefined,
+  execution: ExecutionSummary | undefined,
 ): RequestView {
   return {
     id: row.id,
@@ -781,7 +750,7 @@ function toView(
     ...(execution
       ? {
           execution: {
-            id: execution.executionId,
+            id: execution.id,
             status: execution.status,
             ...(execution.currentState ? { currentState: execution.currentState } : {}),
             ...(execution.error ? { error: execution.error } : {}),
@@ -790,4 +759,55 @@ function toView(
         }
       : {}),
   };
+}
+
+/** The executions on the embedded interpreter, with grantflow's connectors, in this process. */
+function embeddedExecutions(
+  options: LifecycleOptions,
+  accountId: string,
+  clock: () => Date,
+): EmbeddedExecutions {
+  const base: ConnectorMap = {
+    ...defaultConnectors({
+      backend: options.backend,
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.catalog ? { catalog: options.catalog } : {}),
+    }),
+    ...grantflowConnectors({
+      db: options.store.db,
+      clock,
+      ...pick(options, [
+        'notifier',
+        'drafter',
+        'guard',
+        'limits',
+        'maxAttempts',
+        'catalog',
+        'onNotifierError',
+      ] as const),
+    }),
+  };
+  const engine = new WorkflowEngine({
+    store: new KyselyExecutionStore(options.store.db),
+    connectors: options.wrapConnectors ? options.wrapConnectors(base) : base,
+    clock,
+    accountId,
+    ...(options.waitScale !== undefined ? { waitScale: options.waitScale } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.onEvents ? { onEvents: options.onEvents } : {}),
+  });
+  const runner = new WorkflowRunner(engine, {
+    pollIntervalMs: options.pollIntervalMs ?? 250,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    clock,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
+  return new EmbeddedExecutions({
+    engine,
+    runner,
+    definition: lifecycleDefinition(),
+    definitionName: LIFECYCLE_DEFINITION_NAME,
+    clock,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
 }
