@@ -368,7 +368,9 @@ function readState(
     }
     case 'Task': {
       const resource = value.Resource;
-      if (typeof resource !== 'string' || !/^arn:[a-z-]+:states:::[^\s]+$/.test(resource)) {
+      // An integration ARN, or a Lambda function ARN (called directly, with the Arguments as its event).
+      const arn = /^arn:[a-z-]+:(states:::[^\s]+|lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_:$-]+)$/;
+      if (typeof resource !== 'string' || !arn.test(resource)) {
         problem(
           `${path}/Resource`,
           'must be a Step Functions integration ARN such as arn:aws:states:::sns:publish',

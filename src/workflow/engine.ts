@@ -21,7 +21,7 @@ import type {
   Template,
   WaitState,
 } from './definition.ts';
-import { readCursor, waitingAt } from './cursor.ts';
+import { readCursor as readTaskCursor, waitingAt } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
 import { STATES_ERRORS, StatesError, errorMatches, isTerminalError, toStatesError } from './errors.ts';
 import {
@@ -46,6 +46,7 @@ import type {
   HistoryEvent,
   WaitRecord,
 } from './store.ts';
+import { isLambdaFunctionArn } from './connectors/lambda.ts';
 import { describeResource, splitResource } from './connectors/types.ts';
 import type { ConnectorMap } from './connectors/types.ts';
 
@@ -1097,9 +1098,7 @@ export class WorkflowEngine {
         change,
       );
     }
-    const described = describeResource(state.resource);
-    const scheduled = batch.add('TaskScheduled', state.name, {
-      ...described,
+    const scheduled = addTaskEvent(batch, state, 'Scheduled', {
       region: this.region,
       parameters: prepared.args,
       ...(prepared.timeoutSeconds !== undefined ? { timeoutInSeconds: prepared.timeoutSeconds } : {}),
@@ -1279,9 +1278,8 @@ export class WorkflowEngine {
     if (token !== undefined && outcome.ok) {
       // The callback's request went out: the task now waits for its token's answer.
       const batch = new EventBatch(cursor.lastEventId, this.#now());
-      const described = describeResource(state.resource);
-      batch.add('TaskStarted', state.name, { ...described }, startedAt);
-      batch.add('TaskSubmitted', state.name, { ...described, output: toPayload(outcome.result) });
+      addTaskEvent(batch, state, 'Started', {}, startedAt);
+      addTaskEvent(batch, state, 'Submitted', { output: toPayload(outcome.result) });
       const wait = run.tail.waits.find((w) => w.sequence === scheduled.id);
       await this.#commit(run, {
         events: batch.events,
@@ -1309,12 +1307,11 @@ export class WorkflowEngine {
     change: Partial<Commit> = {},
   ): Promise<DriveResult | undefined> {
     const batch = new EventBatch(cursor.lastEventId, this.#now());
-    const described = describeResource(state.resource);
     if (
       startedAt !== undefined &&
-      !run.tail.events.some((e) => e.type === 'TaskStarted' && e.id > scheduled.id)
+      !run.tail.events.some((e) => taskStep(e.type) === 'Started' && e.id > scheduled.id)
     ) {
-      batch.add('TaskStarted', state.name, { ...described }, startedAt);
+      addTaskEvent(batch, state, 'Started', {}, startedAt);
     }
     if (outcome.ok) {
       let result: Json;
@@ -1332,7 +1329,7 @@ export class WorkflowEngine {
           change,
         );
       }
-      batch.add('TaskSucceeded', state.name, { ...described, output: result });
+      addTaskEvent(batch, state, 'Succeeded', { output: result });
       return this.#exit(run, cursor, [state.assign], state.output, { result }, result, { batch, change });
     }
     const error = outcome.error!;
@@ -1357,12 +1354,11 @@ export class WorkflowEngine {
     how: { timedOut?: boolean; fromTask?: boolean },
     change: Partial<Commit> = {},
   ): Promise<undefined> {
-    const described = describeResource(state.resource);
     const details = { error: error.error, cause: error.cause };
     const failure = how.timedOut
-      ? batch.add('TaskTimedOut', state.name, { ...described, ...details })
+      ? addTaskEvent(batch, state, 'TimedOut', details)
       : how.fromTask
-        ? batch.add('TaskFailed', state.name, { ...described, ...details })
+        ? addTaskEvent(batch, state, 'Failed', details)
         : batch.add('EvaluationFailed', state.name, { state: state.name, ...details });
     if (isTerminalError(error.error)) return this.#endExecution(run, batch, 'FAILED', details, change);
 
@@ -1411,6 +1407,50 @@ export class WorkflowEngine {
     }
     return this.#endExecution(run, batch, 'FAILED', details, change);
   }
+}
+
+type TaskStep = 'Scheduled' | 'Started' | 'Submitted' | 'Succeeded' | 'Failed' | 'TimedOut';
+const LAMBDA_FUNCTION = 'LambdaFunction';
+
+/**
+ * Adds a Task attempt's event. Step Functions names the events of a Task whose Resource is a Lambda
+ * function ARN `LambdaFunction*`, with the function ARN and the event as `input`; other Tasks' are
+ * `Task*`, with resourceType, resource, region and parameters.
+ */
+function addTaskEvent(
+  batch: EventBatch,
+  state: TaskState,
+  step: TaskStep,
+  details: JsonObject,
+  timestamp?: string,
+): HistoryEvent {
+  if (!isLambdaFunctionArn(state.resource))
+    return batch.add(
+      `Task${step}`,
+      state.name,
+      { ...describeResource(state.resource), ...details },
+      timestamp,
+    );
+  if (step !== 'Scheduled') return batch.add(`${LAMBDA_FUNCTION}${step}`, state.name, details, timestamp);
+  const { region: _region, parameters, ...rest } = details;
+  const scheduled = { resource: state.resource, input: parameters ?? null, ...rest };
+  return batch.add(`${LAMBDA_FUNCTION}Scheduled`, state.name, scheduled, timestamp);
+}
+
+/** The step a Task* or LambdaFunction* event records, if it is one. */
+function taskStep(type: string): string | undefined {
+  if (type.startsWith('Task') && !type.endsWith('StateEntered') && !type.endsWith('StateExited'))
+    return type.slice('Task'.length);
+  return type.startsWith(LAMBDA_FUNCTION) ? type.slice(LAMBDA_FUNCTION.length) : undefined;
+}
+
+/** cursor.ts reads a Task attempt by its Task* events; a Lambda function's are the same steps. */
+function readCursor(tail: ExecutionTail, state: State, now: string): Cursor {
+  if (!tail.events.some((e) => e.type.startsWith(LAMBDA_FUNCTION))) return readTaskCursor(tail, state, now);
+  const events = tail.events.map((e) =>
+    e.type.startsWith(LAMBDA_FUNCTION) ? { ...e, type: `Task${taskStep(e.type)}` } : e,
+  );
+  return readTaskCursor({ ...tail, events }, state, now);
 }
 
 function isStateMachine(value: unknown): value is StateMachine {

@@ -43,6 +43,8 @@ export {
   OFFLINE_MODEL_ID,
 } from './offline-model.ts';
 export { snsConnectors } from './sns.ts';
+export { lambdaConnectors, isLambdaFunctionArn, MAX_LAMBDA_RESPONSE_BYTES } from './lambda.ts';
+export type { LambdaHandler, LambdaConnectorOptions } from './lambda.ts';
 export type { SnsConnectorOptions } from './sns.ts';
 export { splitResource, describeResource, WAIT_FOR_TASK_TOKEN } from './types.ts';
 export type { Connector, ConnectorMap, TaskInvocation } from './types.ts';
