@@ -239,39 +239,134 @@ describe('exportStepFunctions on other definitions', () => {
   });
 
   it('refuses tasks Step Functions cannot run and definitions that are not JSONata', () => {
-    const own = {
+    const own = (Resource: string, extra: object = {}) => ({
       QueryLanguage: 'JSONata',
       StartAt: 'Gen',
-      States: { Gen: { Type: 'Task', Resource: 'arn:aws:states:::grantflow:generate', End: true } },
-    };
-    expect(exportStepFunctions(own, { name: 'own' }).errors).toEqual([
-      'state "Gen": arn:aws:states:::grantflow:generate: a grantflow step runs only on grantflow\'s embedded interpreter',
+      States: { Gen: { Type: 'Task', Resource, End: true, ...extra } },
+    });
+    expect(exportStepFunctions(own('arn:aws:states:::grantflow:teleport'), { name: 'own' }).errors).toEqual([
+      'state "Gen": arn:aws:states:::grantflow:teleport: grantflow has no step "teleport"',
     ]);
+    expect(
+      exportStepFunctions(own('arn:aws:states:::grantflow:record', { Arguments: '{% $states.input %}' }), {
+        name: 'own',
+      }).errors,
+    ).toEqual(['state "Gen": a grantflow step takes its Arguments as an object']);
+    expect(
+      exportStepFunctions(own('arn:aws:states:::glue:startJobRun.sync'), { name: 'own' }).errors,
+    ).toEqual(['state "Gen": arn:aws:states:::glue:startJobRun.sync: no IAM mapping for this integration']);
+    expect(
+      exportStepFunctions(
+        own('arn:aws:states:::lambda:invoke', { Arguments: { FunctionName: 'someone-elses', Payload: {} } }),
+        { name: 'own' },
+      ).errors[0],
+    ).toMatch(/only the template's own tasks function is invoked/);
     const jsonPath = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
     expect(exportStepFunctions(jsonPath, { name: 'jp' }).errors[0]).toMatch(/QueryLanguage is "JSONPath"/);
     expect(() => exportStepFunctions({ StartAt: 'x' }, { name: 'x' })).toThrow(/with States/);
     expect(() => exportStepFunctions(SEED, { name: 'bad name!' })).toThrow(/state machine name/);
   });
 
-  it.skipIf(!existsSync(LIFECYCLE_PATH))(
-    `exports grantflow's lifecycle definition (skipped while ${LIFECYCLE_PATH} does not exist)`,
-    () => {
-      const definition = JSON.parse(readFileSync(LIFECYCLE_PATH, 'utf8')) as unknown;
-      const result = exportStepFunctions(definition, { name: 'grantflow-lifecycle' });
-      expect(result.expressions.checked).toBeGreaterThan(0);
-      expect(result.expressions.problems).toEqual([]);
-      // The AWS integrations are covered exactly; grantflow's own steps (arn:aws:states:::grantflow:*)
-      // run only on the embedded interpreter and are reported, one error per state.
-      const tasks = tasksOf(definition);
-      const portable = tasks.filter((t) => !t.resource.startsWith('arn:aws:states:::grantflow:'));
-      const own = tasks.filter((t) => t.resource.startsWith('arn:aws:states:::grantflow:'));
-      expect([...allowed(result.role.policy)].sort()).toEqual(
-        [...new Set(portable.map((t) => expectedAction(t.resource)))].sort(),
-      );
-      expect(result.errors).toHaveLength(own.length);
-      for (const t of own) expect(result.errors.some((e) => e.startsWith(`state "${t.state}"`))).toBe(true);
-    },
-  );
+  it("exports grantflow's lifecycle: its grantflow steps call the tasks function, nothing else changes", () => {
+    const definition = JSON.parse(readFileSync(LIFECYCLE_PATH, 'utf8')) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    const result = exportStepFunctions(definition, { name: 'grantflow-lifecycle' });
+    expect(result.errors).toEqual([]);
+    expect(result.expressions.checked).toBeGreaterThan(0);
+    expect(result.expressions.problems).toEqual([]);
+    const deployed = result.definition as typeof definition;
+    const own = tasksOf(definition).filter((t) => t.resource.startsWith('arn:aws:states:::grantflow:'));
+    expect(own.length).toBeGreaterThan(5);
+    expect(result.rewritten.map((r) => r.state).sort()).toEqual(own.map((t) => t.state).sort());
+    for (const [name, state] of Object.entries(definition.States)) {
+      const after = deployed.States[name]!;
+      const resource = state.Resource as string | undefined;
+      if (!resource?.startsWith('arn:aws:states:::grantflow:')) {
+        expect(after, name).toEqual(state);
+        continue;
+      }
+      // Only Resource, the Arguments' envelope and a first retrier for Lambda's transient errors.
+      const { Resource: _r, Arguments: _a, Retry: retry, ...rest } = after;
+      const { Resource: _r0, Arguments: _a0, Retry: retry0, ...rest0 } = state;
+      expect(rest, name).toEqual(rest0);
+      expect((retry as { ErrorEquals: string[] }[])[0]!.ErrorEquals).toContain('Lambda.ServiceException');
+      expect((retry as unknown[]).slice(1), name).toEqual(retry0 ?? []);
+      const task = resource.replace(/^arn:aws:states:::grantflow:/, '').replace(/\.waitForTaskToken$/, '');
+      if (resource.endsWith('.waitForTaskToken')) {
+        expect(after.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+        const args = after.Arguments as { FunctionName: string; Payload: Record<string, unknown> };
+        expect(args.FunctionName).toBe('${GrantflowTasksFunctionArn}');
+        expect(args.Payload.Task).toBe(task);
+        expect(args.Payload.Arguments).toEqual(state.Arguments);
+        expect(args.Payload.TaskToken).toBe('{% $states.context.Task.Token %}');
+      } else {
+        expect(after.Resource).toBe('${GrantflowTasksFunctionArn}');
+        const args = after.Arguments as Record<string, unknown>;
+        expect(args.Task).toBe(task);
+        expect(args.Arguments).toEqual(state.Arguments);
+        expect(args.TaskToken).toBeUndefined();
+      }
+    }
+    // The role: the AWS integrations exactly, and invoking the template's own function only.
+    const portable = tasksOf(definition).filter((t) => !t.resource.startsWith('arn:aws:states:::grantflow:'));
+    expect([...allowed(result.role.policy)].sort()).toEqual(
+      [...new Set([...portable.map((t) => expectedAction(t.resource)), 'lambda:InvokeFunction'])].sort(),
+    );
+    const invoke = result.role.policy.Statement.find((s) => s.Action.includes('lambda:InvokeFunction'))!;
+    expect(invoke.Resource).toEqual(['${TasksFunction.Arn}', '${TasksFunction.Arn}:*']);
+    const resolved = resolvePlaceholders(result.role.policy, {
+      partition: 'aws',
+      accountId: ACCOUNT,
+      region: 'ap-northeast-2',
+      requesterTopic: `arn:aws:sns:ap-northeast-2:${ACCOUNT}:requesters`,
+      adminTopic: `arn:aws:sns:ap-northeast-2:${ACCOUNT}:admins`,
+      tasksFunctionArn: `arn:aws:lambda:ap-northeast-2:${ACCOUNT}:function:grantflow-lifecycle-tasks`,
+    });
+    expect(JSON.stringify(resolved)).not.toContain('${');
+    const { findings } = validatePolicy(resolved as object, {
+      policyType: 'identity',
+      policyKind: 'inline-role',
+    });
+    expect(findings.filter((f) => f.findingType === 'ERROR')).toEqual([]);
+    // The template: the function, its role, and the state machine's substitution.
+    const { Resources, Parameters, Outputs } = result.template;
+    expect(Resources.StateMachine!.Properties.DefinitionSubstitutions).toEqual({
+      GrantflowTasksFunctionArn: { 'Fn::GetAtt': ['TasksFunction', 'Arn'] },
+    });
+    expect(Resources.StateMachine!.Properties.Definition).toEqual(result.definition);
+    const fn = Resources.TasksFunction!.Properties as {
+      Runtime: string;
+      Handler: string;
+      Role: unknown;
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(fn.Runtime).toMatch(/^nodejs\d+\.x$/);
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['TasksFunctionRole', 'Arn'] });
+    expect(fn.Environment.Variables.GRANTFLOW_DATABASE_URL).toEqual({ Ref: 'DatabaseUrl' });
+    expect(fn.Environment.Variables.GRANTFLOW_NOTIFY_SNS_TOPIC_ADMINS).toEqual({ Ref: 'AdminTopic' });
+    expect(Parameters.DatabaseUrl).toMatchObject({ NoEcho: true });
+    expect(Object.keys(Parameters)).toEqual(expect.arrayContaining(['TasksCodeS3Bucket', 'TasksCodeS3Key']));
+    expect(Outputs.TasksFunctionArn).toBeDefined();
+    // Every Ref and GetAtt names a parameter, a resource or a pseudo parameter.
+    const names = new Set([...Object.keys(Parameters), ...Object.keys(Resources)]);
+    const refs = [
+      ...JSON.stringify(result.template).matchAll(/"Ref":"([^"]+)"|"Fn::GetAtt":\["([^"]+)"/g),
+    ].map((m) => m[1] ?? m[2]!);
+    for (const ref of refs) if (!ref.startsWith('AWS::')) expect(names.has(ref), ref).toBe(true);
+    const subs = [...JSON.stringify(result.template).matchAll(/\$\{([A-Za-z0-9:.]+)\}/g)].map((m) => m[1]!);
+    for (const sub of subs)
+      if (!sub.startsWith('AWS::') && sub !== 'GrantflowTasksFunctionArn')
+        expect(names.has(sub.split('.')[0]!), sub).toBe(true);
+  });
+
+  it('leaves a definition without grantflow steps as it is, with no tasks function', () => {
+    const result = exportStepFunctions(SEED, { name: 'seed' });
+    expect(result.rewritten).toEqual([]);
+    expect(result.definition).toEqual(SEED);
+    expect(result.template.Resources.TasksFunction).toBeUndefined();
+    expect(result.template.Parameters.DatabaseUrl).toBeUndefined();
+  });
 });
 
 describe('grantflow workflow export', () => {
@@ -318,6 +413,30 @@ describe('grantflow workflow export', () => {
     const report = JSON.parse(json.stdout);
     expect(report.written.template).toBe(join(out, 'seed-workflow.template.json'));
     expect(report.errors).toEqual([]);
+  });
+
+  it("writes grantflow's lifecycle with its steps on the tasks function, and the function in the template", async () => {
+    const out = join(dir, 'lifecycle');
+    const r = await runCli([
+      'workflow',
+      'export',
+      '--target',
+      'stepfunctions',
+      '--definition',
+      LIFECYCLE_PATH,
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'state "AwaitApproval": grantflow:approval runs in the tasks function (lambda:invoke.waitForTaskToken)',
+    );
+    expect(r.stdout).toContain('${GrantflowTasksFunctionArn} → lambda:InvokeFunction');
+    const written = JSON.parse(readFileSync(join(out, 'grantflow-lifecycle.asl.json'), 'utf8'));
+    const template = JSON.parse(readFileSync(join(out, 'grantflow-lifecycle.template.json'), 'utf8'));
+    expect(template.Resources.StateMachine.Properties.Definition).toEqual(written);
+    expect(written.States.Generate.Resource).toBe('${GrantflowTasksFunctionArn}');
+    expect(template.Resources.TasksFunction.Type).toBe('AWS::Lambda::Function');
   });
 
   it('writes nothing and exits 1 when an expression does not parse; exits 2 on bad usage', async () => {

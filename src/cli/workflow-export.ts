@@ -1,5 +1,5 @@
-// `grantflow workflow export --target stepfunctions`: the definition (unchanged) and a
-// CloudFormation template to deploy it on AWS Step Functions.
+// `grantflow workflow export --target stepfunctions`: the definition and a CloudFormation template
+// to deploy it on AWS Step Functions (with grantflow's tasks function when it has grantflow steps).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,14 +8,23 @@ import type { CliIo } from './io.ts';
 
 export const EXPORT_HELP = `Usage: grantflow workflow export --target stepfunctions --definition FILE [options]
 
-Writes, into --out, the definition exactly as read (NAME.asl.json) and a CloudFormation template
-(NAME.template.json) with: the state machine (STANDARD, the definition as is), an execution role
+Writes, into --out, the definition (NAME.asl.json) and a CloudFormation template
+(NAME.template.json) with: the state machine (STANDARD), an execution role
 whose policy is derived from the definition's Task resources (aws-sdk:iam:* → iam:<Action> on the
 policies the definition creates and the users/roles it attaches them to, with an iam:PolicyARN
 condition; bedrock:invokeModel → bedrock:InvokeModel on the model named; sns:publish →
-sns:Publish; accessanalyzer:validatePolicy → access-analyzer:ValidatePolicy), and SNS topics for
-requesters and administrators with optional e-mail subscriptions (parameters AdminEmail,
-RequesterEmail). Every JSONata expression is parsed with jsonata 2.0.x, the line Step Functions runs.
+sns:Publish; accessanalyzer:validatePolicy → access-analyzer:ValidatePolicy; the tasks function
+→ lambda:InvokeFunction), and SNS topics for requesters and administrators with optional e-mail
+subscriptions (parameters AdminEmail, RequesterEmail). Every JSONata expression is parsed with
+jsonata 2.0.x, the line Step Functions runs.
+
+A definition without grantflow steps is written exactly as read. grantflow's own steps
+(arn:aws:states:::grantflow:generate|harden|record|approval|hold, as in grantflow's lifecycle)
+run in grantflow's tasks function on AWS Lambda: in the written definition those Task states call
+it (a direct Lambda task, or lambda:invoke.waitForTaskToken with the token in the payload), their
+Arguments passed on unchanged, nothing else changed; the template adds the function (code from
+TasksCodeS3Bucket/TasksCodeS3Key, the database from DatabaseUrl, optional VPC subnets) and its role.
+Point grantflow at the stack with GRANTFLOW_STATE_MACHINE_ARN (see the README).
 
 Options:
   --target stepfunctions   the only target
@@ -74,8 +83,12 @@ export async function runWorkflowExport(argv: string[], io: CliIo): Promise<numb
   const files = { definition: join(out, `${name}.asl.json`), template: join(out, `${name}.template.json`) };
   if (result.errors.length === 0) {
     await mkdir(out, { recursive: true });
-    // The definition byte for byte: what runs on the embedded engine runs on Step Functions.
-    await writeFile(files.definition, text);
+    // Without grantflow steps, the definition byte for byte: what runs on the embedded engine runs
+    // on Step Functions.
+    await writeFile(
+      files.definition,
+      result.rewritten.length === 0 ? text : `${JSON.stringify(result.definition, null, 2)}\n`,
+    );
     await writeFile(files.template, `${JSON.stringify(result.template, null, 2)}\n`);
   }
   if (format === 'json') {
@@ -84,6 +97,7 @@ export async function runWorkflowExport(argv: string[], io: CliIo): Promise<numb
         {
           written: result.errors.length === 0 ? files : null,
           errors: result.errors,
+          tasksFunction: result.rewritten,
           expressions: result.expressions,
           actionsByResource: result.role.actionsByResource,
           rolePolicy: result.role.policy,
@@ -99,6 +113,10 @@ export async function runWorkflowExport(argv: string[], io: CliIo): Promise<numb
     );
     for (const [resource, actions] of Object.entries(result.role.actionsByResource))
       io.stdout.write(`  ${resource} → ${actions.join(', ')}\n`);
+    for (const t of result.rewritten)
+      io.stdout.write(
+        `  state "${t.state}": grantflow:${t.task} runs in the tasks function${t.waitsForToken ? ' (lambda:invoke.waitForTaskToken)' : ''}\n`,
+      );
     for (const note of result.role.notes) io.stdout.write(`Note: ${note}\n`);
     if (result.errors.length === 0) io.stdout.write(`Wrote ${files.definition}\nWrote ${files.template}\n`);
   }

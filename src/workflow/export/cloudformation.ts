@@ -1,13 +1,22 @@
-// `workflow export --target stepfunctions`: a CloudFormation template that deploys a definition,
-// unchanged, on AWS Step Functions: the state machine (STANDARD: waits last hours), its execution
-// role with the policy derived from the Task resources, and SNS topics for requesters and
-// administrators with optional e-mail subscriptions.
+// `workflow export --target stepfunctions`: a CloudFormation template that deploys a definition on
+// AWS Step Functions: the state machine (STANDARD: waits last hours), its execution role with the
+// policy derived from the Task resources, and SNS topics for requesters and administrators with
+// optional e-mail subscriptions. A definition with grantflow's own steps (grantflow's lifecycle)
+// also gets grantflow's tasks function, which runs them (see grantflow-tasks.ts): the only change
+// made to the definition.
+import { DEFAULT_BEDROCK_MODEL } from '../../generate/providers/config.ts';
+import { withTasksFunction } from './grantflow-tasks.ts';
+import type { RewrittenTask } from './grantflow-tasks.ts';
 import { deriveRolePolicy } from './permissions.ts';
 import type { DerivedRole, RolePolicy } from './permissions.ts';
 import { checkExpressions, tasksOf } from './tasks.ts';
 import type { ExpressionProblem } from './tasks.ts';
 
 export interface StepFunctionsExport {
+  /** The definition to deploy: the one given, with grantflow steps calling the tasks function. */
+  readonly definition: unknown;
+  /** The grantflow steps that now call the tasks function (none: the definition is unchanged). */
+  readonly rewritten: readonly RewrittenTask[];
   readonly template: CloudFormationTemplate;
   readonly role: DerivedRole;
   readonly expressions: { readonly checked: number; readonly problems: readonly ExpressionProblem[] };
@@ -22,7 +31,7 @@ export interface CloudFormationTemplate {
   readonly Conditions: Record<string, unknown>;
   readonly Resources: Record<
     string,
-    { Type: string; Condition?: string; Properties: Record<string, unknown> }
+    { Type: string; Condition?: string; DependsOn?: string; Properties: Record<string, unknown> }
   >;
   readonly Outputs: Record<string, unknown>;
 }
@@ -76,14 +85,28 @@ export function exportStepFunctions(definition: unknown, options: { name: string
       `QueryLanguage is ${JSON.stringify(doc.QueryLanguage ?? 'JSONPath')}: grantflow exports JSONata definitions only`,
     );
   }
-  const tasks = tasksOf(definition);
+  const deployed = withTasksFunction(definition);
+  errors.push(...deployed.problems);
+  const tasks = tasksOf(deployed.definition);
   const role = deriveRolePolicy(tasks);
-  for (const u of role.unsupported) errors.push(`state "${u.state}": ${u.resource}: ${u.reason}`);
-  const expressions = checkExpressions(definition);
+  for (const u of role.unsupported) {
+    // A grantflow step that could not be rewritten is already reported, with why.
+    if (!errors.some((e) => e.startsWith(`state "${u.state}": `)))
+      errors.push(`state "${u.state}": ${u.resource}: ${u.reason}`);
+  }
+  const expressions = checkExpressions(deployed.definition);
   for (const p of expressions.problems) {
     errors.push(`state "${p.state}", field ${p.field}: the JSONata expression does not parse: ${p.message}`);
   }
-  return { template: template(definition, options.name, role.policy), role, expressions, errors };
+  const base = template(deployed.definition, options.name, role.policy);
+  return {
+    definition: deployed.definition,
+    rewritten: deployed.rewritten,
+    template: deployed.rewritten.length > 0 ? withTasksFunctionResources(base) : base,
+    role,
+    expressions,
+    errors,
+  };
 }
 
 function template(definition: unknown, name: string, policy: RolePolicy): CloudFormationTemplate {
@@ -182,6 +205,179 @@ function template(definition: unknown, name: string, policy: RolePolicy): CloudF
       AdminTopicArn: {
         Description: 'Where administrators are told what happened.',
         Value: { Ref: 'AdminTopic' },
+      },
+    },
+  };
+}
+
+/** The tasks function's resources, parameters and outputs, added to a template whose definition calls it. */
+function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormationTemplate {
+  const logGroupArn =
+    'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/${StateMachineName}-tasks';
+  const stateMachine = base.Resources.StateMachine!;
+  return {
+    ...base,
+    Parameters: {
+      ...base.Parameters,
+      TasksCodeS3Bucket: {
+        Type: 'String',
+        MinLength: 3,
+        Description:
+          "The S3 bucket holding the tasks function's code (the zip README's deployment section builds).",
+      },
+      TasksCodeS3Key: { Type: 'String', MinLength: 1, Description: "The zip's key in that bucket." },
+      DatabaseUrl: {
+        Type: 'String',
+        NoEcho: true,
+        AllowedPattern: '^(postgres|postgresql|mysql)://.+$',
+        Description:
+          "The database grantflow's service uses (postgres://… or mysql://…): the tasks function records each request's steps there.",
+      },
+      Provider: {
+        Type: 'String',
+        Default: 'offline',
+        AllowedValues: ['offline', 'bedrock', 'bedrock-converse'],
+        Description: 'Who drafts policies: the offline drafter, or a model on Amazon Bedrock.',
+      },
+      BedrockModelId: {
+        Type: 'String',
+        Default: DEFAULT_BEDROCK_MODEL,
+        Description: 'The Bedrock model the drafter uses (with Provider bedrock or bedrock-converse).',
+      },
+      SubnetIds: {
+        Type: 'CommaDelimitedList',
+        Default: '',
+        Description:
+          'Subnets for the tasks function when the database is only reachable in a VPC (empty: none).',
+      },
+      SecurityGroupIds: {
+        Type: 'CommaDelimitedList',
+        Default: '',
+        Description: 'Security groups for the tasks function in that VPC.',
+      },
+    },
+    Conditions: {
+      ...base.Conditions,
+      InVpc: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'SubnetIds' }] }, ''] }] },
+      UsesBedrock: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Provider' }, 'offline'] }] },
+    },
+    Resources: {
+      ...base.Resources,
+      TasksFunctionRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Description:
+            "grantflow's tasks function: its logs, the notification topics, and the drafter's model.",
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'lambda.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+                Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+              },
+            ],
+          },
+          Path: SERVICE_ROLE_PATH,
+          // Network interfaces in the VPC, when it runs in one.
+          ManagedPolicyArns: {
+            'Fn::If': [
+              'InVpc',
+              [
+                {
+                  'Fn::Sub':
+                    'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+                },
+              ],
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+          Policies: [
+            {
+              PolicyName: 'grantflow-tasks',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Sid: 'OwnLogs',
+                    Effect: 'Allow',
+                    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+                    Resource: [{ 'Fn::Sub': logGroupArn }, { 'Fn::Sub': `${logGroupArn}:*` }],
+                  },
+                  {
+                    Sid: 'Notify',
+                    Effect: 'Allow',
+                    Action: ['sns:Publish'],
+                    Resource: [{ Ref: 'RequesterTopic' }, { Ref: 'AdminTopic' }],
+                  },
+                  {
+                    'Fn::If': [
+                      'UsesBedrock',
+                      {
+                        Sid: 'Draft',
+                        Effect: 'Allow',
+                        Action: ['bedrock:InvokeModel'],
+                        Resource: [
+                          {
+                            'Fn::Sub':
+                              'arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}',
+                          },
+                        ],
+                      },
+                      { Ref: 'AWS::NoValue' },
+                    ],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      TasksFunction: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          FunctionName: { 'Fn::Sub': '${StateMachineName}-tasks' },
+          Description: "grantflow's own lifecycle steps: draft, harden, record, ask approvers, hold.",
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Code: { S3Bucket: { Ref: 'TasksCodeS3Bucket' }, S3Key: { Ref: 'TasksCodeS3Key' } },
+          Role: { 'Fn::GetAtt': ['TasksFunctionRole', 'Arn'] },
+          // Drafting with a model and its retries can take minutes.
+          Timeout: 300,
+          MemorySize: 1024,
+          Environment: {
+            Variables: {
+              GRANTFLOW_DATABASE_URL: { Ref: 'DatabaseUrl' },
+              GRANTFLOW_PROVIDER: { Ref: 'Provider' },
+              GRANTFLOW_BEDROCK_MODEL_ID: { Ref: 'BedrockModelId' },
+              GRANTFLOW_NOTIFY_SNS_TOPIC_REQUESTER: { Ref: 'RequesterTopic' },
+              GRANTFLOW_NOTIFY_SNS_TOPIC_ADMINS: { Ref: 'AdminTopic' },
+              GRANTFLOW_BACKEND: 'aws',
+            },
+          },
+          VpcConfig: {
+            'Fn::If': [
+              'InVpc',
+              { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+        },
+      },
+      StateMachine: {
+        ...stateMachine,
+        Properties: {
+          ...stateMachine.Properties,
+          DefinitionSubstitutions: { GrantflowTasksFunctionArn: { 'Fn::GetAtt': ['TasksFunction', 'Arn'] } },
+        },
+      },
+    },
+    Outputs: {
+      ...base.Outputs,
+      TasksFunctionArn: {
+        Description: "grantflow's tasks function, which the state machine's grantflow steps call.",
+        Value: { 'Fn::GetAtt': ['TasksFunction', 'Arn'] },
       },
     },
   };

@@ -5,6 +5,7 @@
 import { getCatalog } from '../../catalog/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import { splitResource } from '../connectors/types.ts';
+import { TASKS_FUNCTION_ARN } from './grantflow-tasks.ts';
 import { literalPrefix } from './tasks.ts';
 import type { TaskRef } from './tasks.ts';
 
@@ -47,6 +48,9 @@ const PSEUDO: Record<string, string> = {
   '${Region}': '${AWS::Region}',
   '${Account}': '${AWS::AccountId}',
 };
+
+/** The template's tasks function, as Fn::Sub names it in the role policy. */
+export const TASKS_FUNCTION_RESOURCE = '${TasksFunction.Arn}';
 
 const ATTACH_ACTIONS = /^iam:(Attach|Detach)(User|Role|Group)Policy$/;
 
@@ -112,6 +116,21 @@ export function deriveRolePolicy(tasks: readonly TaskRef[], catalog: Catalog = g
     }
     if (base === 'arn:aws:states:::bedrock:invokeModel') {
       grant(base, 'bedrock:InvokeModel', [modelArn(task, args.ModelId, notes)]);
+      continue;
+    }
+    if (base === TASKS_FUNCTION_ARN || base === 'arn:aws:states:::lambda:invoke') {
+      const fn = base === TASKS_FUNCTION_ARN ? base : args.FunctionName;
+      if (fn !== TASKS_FUNCTION_ARN) {
+        unsupported.push({
+          state: task.state,
+          resource: task.resource,
+          reason:
+            "only the template's own tasks function is invoked: FunctionName must be ${GrantflowTasksFunctionArn}",
+        });
+        continue;
+      }
+      // The function the template creates, and its versions and aliases (Step Functions may call a qualified ARN).
+      grant(base, 'lambda:InvokeFunction', [TASKS_FUNCTION_RESOURCE, `${TASKS_FUNCTION_RESOURCE}:*`]);
       continue;
     }
     if (base === 'arn:aws:states:::sns:publish') {
@@ -249,6 +268,7 @@ export function resolvePlaceholders<T>(
     region: string;
     requesterTopic: string;
     adminTopic: string;
+    tasksFunctionArn?: string;
   },
 ): T {
   const table: Record<string, string> = {
@@ -257,8 +277,11 @@ export function resolvePlaceholders<T>(
     'AWS::Region': values.region,
     RequesterTopic: values.requesterTopic,
     AdminTopic: values.adminTopic,
+    ...(values.tasksFunctionArn !== undefined
+      ? { 'TasksFunction.Arn': values.tasksFunctionArn, GrantflowTasksFunctionArn: values.tasksFunctionArn }
+      : {}),
   };
   return JSON.parse(
-    JSON.stringify(value).replace(/\$\{([A-Za-z:]+)\}/g, (m, name: string) => table[name] ?? m),
+    JSON.stringify(value).replace(/\$\{([A-Za-z:.]+)\}/g, (m, name: string) => table[name] ?? m),
   ) as T;
 }
