@@ -51,20 +51,40 @@ export async function configuredNotifier(io: CliIo, backend: IamBackend): Promis
   });
 }
 
+/** The Step Functions state machine that runs the lifecycle, when GRANTFLOW_STATE_MACHINE_ARN names one. */
+async function configuredStepFunctions(io: CliIo) {
+  if (!io.env.GRANTFLOW_STATE_MACHINE_ARN) return undefined;
+  const { stepFunctionsTargetFromEnv } = await import('../workflow/stepfunctions/target.ts');
+  try {
+    return stepFunctionsTargetFromEnv(io.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 export async function openLifecycle(
   dataDir: string | undefined,
   io: CliIo,
   extra: Partial<LifecycleOptions> & { notifierFor?: (backend: IamBackend) => Promise<Notifier> } = {},
 ): Promise<Opened> {
   const { LifecycleService } = await import('../workflow/lifecycle/index.ts');
+  const stepFunctions = await configuredStepFunctions(io);
   return openData(dataDir, io, async ({ store, backend, close }) => {
     const { notifierFor, ...options } = extra;
     const notifier = notifierFor ? await notifierFor(backend) : await configuredNotifier(io, backend);
-    const service = await LifecycleService.open({ store, backend, notifier, ...configured(io), ...options });
+    const service = await LifecycleService.open({
+      store,
+      backend,
+      notifier,
+      ...configured(io),
+      ...(stepFunctions ? { stepFunctions } : {}),
+      ...options,
+    });
     return {
       service,
       async close() {
         await service.stop();
+        stepFunctions?.client.destroy();
         await close();
       },
     };

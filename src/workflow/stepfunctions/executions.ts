@@ -36,9 +36,17 @@ const TASK_ENDED = new Set([
   'TaskSubmitFailed',
 ]);
 
-/** The execution history's details member of an event, whatever its type. */
+/**
+ * The execution history's details member of an event: `stateEnteredEventDetails` for every
+ * `…StateEntered` (`stateExitedEventDetails` likewise), else named after the type.
+ */
 function detailsOf(event: SfnHistoryEvent): Record<string, unknown> | undefined {
-  const key = `${event.type![0]!.toLowerCase()}${event.type!.slice(1)}EventDetails`;
+  const type = event.type!;
+  const key = type.endsWith('StateEntered')
+    ? 'stateEnteredEventDetails'
+    : type.endsWith('StateExited')
+      ? 'stateExitedEventDetails'
+      : `${type[0]!.toLowerCase()}${type.slice(1)}EventDetails`;
   return (event as unknown as Record<string, Record<string, unknown> | undefined>)[key];
 }
 
