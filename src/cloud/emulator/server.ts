@@ -15,6 +15,7 @@ import { parseQueryParams } from './query.ts';
 import { parseAuthorization, verifySignature } from './sigv4.ts';
 import { errorXml, resultXml } from './xml.ts';
 import type { QueryService } from './xml.ts';
+import { readBody } from './body.ts';
 
 const VERSIONS: Record<string, QueryService> = {
   '2010-05-08': 'iam',
@@ -62,7 +63,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const requestId = randomUUID();
     let service: QueryService = 'iam';
     try {
-      const body = await readBody(req);
+      const body = await readBody(
+        req,
+        MAX_BODY_BYTES,
+        () => new CloudError('ValidationError', `The request body is larger than ${MAX_BODY_BYTES} bytes.`),
+      );
       const url = new URL(req.url ?? '/', 'http://localhost');
       const params = new URLSearchParams(url.search);
       if (
@@ -195,24 +200,6 @@ function unknownAction(action: string, service: QueryService): CloudError {
     'InvalidAction',
     `Could not find operation ${action} for version ${VERSION_OF[service]}.`,
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new CloudError('ValidationError', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, xml: string, requestId: string): void {

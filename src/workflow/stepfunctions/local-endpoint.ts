@@ -22,6 +22,7 @@ import type { Json, JsonObject } from '../json.ts';
 import { WorkflowRunner } from '../runner.ts';
 import { ExecutionExistsError } from '../store.ts';
 import type { ExecutionRow, ExecutionStatus, HistoryEvent } from '../store.ts';
+import { readBody } from '../../cloud/emulator/body.ts';
 
 export interface LocalStepFunctionsOptions {
   /** The endpoint runs executions on it. */
@@ -95,7 +96,11 @@ export async function startLocalStepFunctions(
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     try {
-      const body = await readBody(req);
+      const body = await readBody(
+        req,
+        MAX_BODY_BYTES,
+        () => new ApiError('ValidationException', `The request body is larger than ${MAX_BODY_BYTES} bytes.`),
+      );
       const url = new URL(req.url ?? '/', 'http://localhost');
       const auth = parseAuthorization(req.headers.authorization);
       if (auth.service !== 'states')
@@ -574,26 +579,6 @@ function toApiError(err: unknown): ApiError {
     `The endpoint failed: ${(err as Error)?.message ?? String(err)}`,
     500,
   );
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new ApiError('ValidationException', `The request body is larger than ${MAX_BODY_BYTES} bytes.`),
-        );
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: object, requestId: string): void {
