@@ -832,18 +832,22 @@ export class WorkflowEngine {
     run: Run,
     batch: EventBatch,
     status: 'FAILED' | 'TIMED_OUT',
-    error: { error: string; cause: string },
+    // A Fail state may name neither.
+    error: { error?: string; cause?: string },
     change: Partial<Commit> = {},
   ): Promise<undefined> {
-    batch.add(status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', undefined, { ...error });
+    const named = {
+      ...(error.error !== undefined ? { error: error.error } : {}),
+      ...(error.cause !== undefined ? { cause: error.cause } : {}),
+    };
+    batch.add(status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', undefined, named);
     await this.#commit(run, {
       ...change,
       events: batch.events,
       completeAllWaits: true,
       update: {
         status,
-        error: error.error,
-        cause: error.cause,
+        ...named,
         stoppedAt: this.#now(),
         clear: ['currentState', 'stateInput'],
       },
@@ -1019,23 +1023,13 @@ export class WorkflowEngine {
     } catch (err) {
       return this.#failState(run, cursor, toStatesError(err, STATES_ERRORS.QueryEvaluationError), batch);
     }
-    batch.add('ExecutionFailed', undefined, {
-      ...(error !== undefined ? { error } : {}),
-      ...(cause !== undefined ? { cause } : {}),
-    });
-    await this.#commit(run, {
-      events: batch.events,
-      recorded: recorder.recorded,
-      completeAllWaits: true,
-      update: {
-        status: 'FAILED',
-        ...(error !== undefined ? { error } : {}),
-        ...(cause !== undefined ? { cause } : {}),
-        stoppedAt: this.#now(),
-        clear: ['currentState', 'stateInput'],
-      },
-    });
-    return undefined;
+    return this.#endExecution(
+      run,
+      batch,
+      'FAILED',
+      { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) },
+      { recorded: recorder.recorded },
+    );
   }
 
   // ── Tasks ────────────────────────────────────────────────────────────────────────────────
