@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalIamBackend } from '../src/cloud/index.ts';
 import type { Notification } from '../src/notify/types.ts';
@@ -13,12 +13,8 @@ import { listAuditLog } from '../src/store/audit-log.ts';
 import { openStore } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { grantflowConnectors } from '../src/workflow/connectors/grantflow.ts';
-import { iamConnectors, lambdaConnectors } from '../src/workflow/connectors/index.ts';
-import { WorkflowEngine } from '../src/workflow/engine.ts';
-import { exportStepFunctions } from '../src/workflow/export/index.ts';
-import { KyselyExecutionStore } from '../src/workflow/kysely-store.ts';
-import { LifecycleService, lifecycleDefinition } from '../src/workflow/lifecycle/index.ts';
-import { startLocalStepFunctions } from '../src/workflow/stepfunctions/index.ts';
+import { LifecycleService } from '../src/workflow/lifecycle/index.ts';
+import { deployLifecycleLocally } from '../src/workflow/stepfunctions/index.ts';
 import type { RunningStepFunctions } from '../src/workflow/stepfunctions/index.ts';
 import { tasksFunction } from '../src/workflow/stepfunctions/tasks-function.ts';
 import { runCli } from './helpers/cli.ts';
@@ -26,7 +22,6 @@ import { attachedPolicies, grantflowPolicies, seedRequest } from './lifecycle-he
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-2';
-const FUNCTION = 'grantflow-lifecycle-tasks';
 const CREDENTIALS = { AccessKeyId: 'AKIAGRANTFLOWTEST001', SecretAccessKey: 'local-step-functions-secret' };
 
 interface Deployment {
@@ -56,52 +51,30 @@ async function deploy(): Promise<Deployment> {
   const tasks = tasksFunction(
     grantflowConnectors({ db: store.db, notifier, guard: { autoGrantLevels: ['List', 'Read'] } }),
   );
-  const engine = new WorkflowEngine({
-    store: new KyselyExecutionStore(awsSide.db),
+  const deployment = await deployLifecycleLocally({
+    executions: awsSide.db,
+    backend,
+    tasks,
+    credentials: CREDENTIALS,
     accountId: ACCOUNT,
     region: REGION,
-    connectors: {
-      ...iamConnectors(backend),
-      ...lambdaConnectors({
-        region: REGION,
-        accountId: ACCOUNT,
-        functions: {
-          [FUNCTION]: async (event, context) => {
-            invocations.push((event as { Task: string }).Task);
-            return tasks(event, context);
-          },
-        },
-      }),
-    },
+    pollIntervalMs: 50,
+    onInvoke: (event) => invocations.push((event as { Task: string }).Task),
   });
-  const endpoint = await startLocalStepFunctions({ engine, credentials: CREDENTIALS, pollIntervalMs: 50 });
   const client = new SFNClient({
     region: REGION,
-    endpoint: endpoint.url,
+    endpoint: deployment.endpoint.url,
     credentials: { accessKeyId: CREDENTIALS.AccessKeyId, secretAccessKey: CREDENTIALS.SecretAccessKey },
   });
-  // What CloudFormation does with the template: the definition, the function's ARN substituted.
-  const exported = exportStepFunctions(lifecycleDefinition(), { name: 'grantflow-lifecycle' });
-  expect(exported.errors).toEqual([]);
-  const definition = JSON.stringify(exported.definition).replaceAll(
-    '${GrantflowTasksFunctionArn}',
-    `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${FUNCTION}`,
-  );
-  const { stateMachineArn } = await client.send(
-    new CreateStateMachineCommand({
-      name: 'grantflow-lifecycle',
-      definition,
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/grantflow-service/grantflow-lifecycle`,
-      type: 'STANDARD',
-    }),
-  );
+  const stateMachineArn = deployment.stateMachineArn;
+  const endpoint = deployment.endpoint;
   const service = await LifecycleService.open({
     store,
     backend,
     notifier,
     approvers: ['sec-lee'],
     expiryDetachIntervalMs: 0,
-    stepFunctions: { client, stateMachineArn: stateMachineArn!, pollIntervalMs: 50 },
+    stepFunctions: { client, stateMachineArn, pollIntervalMs: 50 },
   });
   return { store, awsSide, backend, endpoint, client, service, sent, invocations };
 }

@@ -11,3 +11,5 @@ export { openTasksRuntime, handler } from './lambda-handler.ts';
 export type { TasksRuntime } from './lambda-handler.ts';
 export { startLocalStepFunctions } from './local-endpoint.ts';
 export type { LocalStepFunctionsOptions, RunningStepFunctions } from './local-endpoint.ts';
+export { deployLifecycleLocally, LOCAL_TASKS_FUNCTION } from './local-deployment.ts';
+export type { LocalDeployment, LocalDeploymentOptions } from './local-deployment.ts';
