@@ -1,5 +1,5 @@
 // `grantflow iam` and `grantflow emulator`, run in process on a temporary data directory.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,54 @@ describe('grantflow emulator', () => {
     await client.close();
     stop();
     expect(await running).toBe(0);
+  });
+
+  it("with --stepfunctions-port, runs grantflow's lifecycle on Step Functions for the lifecycle commands", async () => {
+    const dir = tempDir();
+    await cli(dir, ['iam', 'create-user', '--user-name', 'dev-kim']);
+    const x = io(dir);
+    let stop!: () => void;
+    const until = new Promise<void>((resolve) => (stop = resolve));
+    const running = runEmulator(['--port', '0', '--stepfunctions-port', '0', '--format', 'json'], x, {
+      until,
+    });
+    while (!x.out().includes('\n')) await new Promise((r) => setTimeout(r, 10));
+    const info = JSON.parse(x.out()) as Record<string, string>;
+    expect(info.stateMachineArn).toBe(
+      `arn:aws:states:us-east-1:${info.accountId}:stateMachine:grantflow-lifecycle`,
+    );
+    const request = join(dir, 'request.json');
+    writeFileSync(
+      request,
+      JSON.stringify({
+        requested_task: 'Translate, Transcribe를 사용하고 싶은데 콘솔에서 테스트가 안됩니다.',
+        target_iam_identity: 'USER',
+        target_iam_identity_arn: `arn:aws:iam::${info.accountId}:user/dev-kim`,
+        required_attach_time: 2,
+        account_id: info.accountId,
+        region: 'us-east-1',
+      }),
+    );
+    const y = io(dir);
+    Object.assign(y.env, {
+      GRANTFLOW_STATE_MACHINE_ARN: info.stateMachineArn,
+      GRANTFLOW_STEPFUNCTIONS_ENDPOINT: info.stepFunctionsEndpoint,
+      AWS_ACCESS_KEY_ID: info.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: info.secretAccessKey,
+      GRANTFLOW_NOTIFY_LOG: 'off',
+    });
+    const code = await main(
+      ['request', '--input', request, '--requester', 'dev-kim', '--wait', '--format', 'json'],
+      y,
+    );
+    expect(code, y.err()).toBe(0);
+    const view = JSON.parse(y.out()) as { status: string; policyArn: string; execution: { status: string } };
+    expect(view).toMatchObject({ status: 'revoked', execution: { status: 'SUCCEEDED' } });
+    expect(view.policyArn).toMatch(/:policy\/grantflow\//);
+    stop();
+    expect(await running).toBe(0);
+    // Its executions are Step Functions', beside the store, not the embedded engine's.
+    expect(existsSync(join(dir, '.grantflow', 'stepfunctions.db'))).toBe(true);
   });
 
   it('refuses a bad port or half a key', async () => {
