@@ -153,4 +153,34 @@ describe('extending a grant', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(ended.expiresAt!));
     expect(await grantflowPolicies(h.backend)).toEqual([]);
   });
+
+  it("an extension the user's managed-policy quota cannot take fails cleanly; the grant stays as it was", async () => {
+    h = await harness({ approvers: ['bob'] });
+    const grant = await activeGrant(h);
+    // Nine more managed policies: with the grant, dev-kim is at IAM's default quota of ten.
+    for (let i = 0; i < 9; i++) {
+      const { Policy } = await h.backend.createPolicy({
+        PolicyName: `team-${i}`,
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+        }),
+      });
+      await h.backend.attachUserPolicy({ UserName: 'dev-kim', PolicyArn: Policy.Arn });
+    }
+    const ext = await h.service.extend(grant.id, 'alice', 1800);
+    await h.service.drive(ext.id);
+    await h.service.approve(ext.id, 'bob', { policyHash: (await h.service.getRequest(ext.id)).policyHash! });
+    await h.service.drive(ext.id);
+    const failed = await h.service.getRequest(ext.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.execution).toMatchObject({ status: 'FAILED', error: 'Grantflow.GrantFailed' });
+    const told = h.sent.find((n) => n.event === 'grant.failed');
+    expect(told?.audience).toEqual(['requester', 'admins']);
+    expect(told?.text).toMatch(/LimitExceeded|quota/);
+    // The extension's policy was created, then deleted when the attach failed; the grant is untouched.
+    expect(await grantflowPolicies(h.backend)).toEqual([grant.policyArn]);
+    expect(await attachedPolicies(h.backend)).toContain(grant.policyArn);
+    expect((await h.service.getRequest(grant.id)).status).toBe('active');
+  });
 });
