@@ -527,8 +527,9 @@ describe('simulate --batch on worker threads', () => {
     const inPlace = new BatchEvaluator().evaluateBlock(bytes, 1991);
     const apart = new BatchEvaluator().evaluateBlock(bytes, 1);
     expect(apart.errorOffsets).toHaveLength(2);
-    expect(apart.out).not.toBe(inPlace.out);
-    expect(BatchEvaluator.renumberErrors(apart, 1990)).toBe(inPlace.out);
+    const text = (out: Buffer) => out.toString('utf8');
+    expect(text(apart.out)).not.toBe(text(inPlace.out));
+    expect(text(BatchEvaluator.renumberErrors(apart, 1990))).toBe(text(inPlace.out));
     expect(BatchEvaluator.renumberErrors(inPlace, 0)).toBe(inPlace.out);
     expect(apart.lines).toBe(420);
   });

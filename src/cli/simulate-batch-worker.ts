@@ -11,13 +11,16 @@ const evaluator = new BatchEvaluator();
 
 port.on('message', (task: BlockTask) => {
   let reply: BlockReply;
+  const transfer: ArrayBuffer[] = [task.buffer];
   try {
     // Lines are numbered from 1 within the block: the main thread knows where it starts.
     const result = evaluator.evaluateBlock(Buffer.from(task.buffer, 0, task.length), 1);
     reply = { seq: task.seq, result, buffer: task.buffer };
+    // The results' bytes are in a buffer of their own: moved to the main thread, not copied.
+    transfer.push(result.out.buffer as ArrayBuffer);
   } catch (err) {
     reply = { seq: task.seq, error: (err as Error).stack ?? String(err), buffer: task.buffer };
   }
-  port.postMessage(reply, [task.buffer]);
+  port.postMessage(reply, transfer);
 });
 port.postMessage({ ready: true } satisfies BlockReply);

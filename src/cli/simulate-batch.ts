@@ -12,6 +12,7 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { BatchEvaluator } from '../evaluate/index.ts';
 import { EXIT, UsageError } from './io.ts';
@@ -286,7 +287,12 @@ class WorkerPool {
         }
         evaluator.held--;
         if ('error' in reply) this.events.failure(new Error(`a batch worker failed: ${reply.error}`));
-        else this.events.result(reply.seq, reply.result, reply.buffer);
+        else {
+          // The result's bytes arrive as a plain Uint8Array: give them Buffer's methods back.
+          const out = reply.result.out;
+          const result = { ...reply.result, out: Buffer.from(out.buffer, out.byteOffset, out.length) };
+          this.events.result(reply.seq, result, reply.buffer);
+        }
       });
       worker.on('error', (err) => this.events.failure(err));
       worker.on('messageerror', (err) => this.events.failure(err));
@@ -339,6 +345,11 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions)
   const { bytes, patienceMs } = await openSource(source, io);
   const reader = new BlockReader(bytes, patienceMs);
   const stdout = io.stdout as { write(text: string): unknown; once?: (e: string, f: () => void) => unknown };
+  // Results come as UTF-8 bytes: a Node stream (process.stdout) takes them as they are.
+  const write: (bytes: Buffer) => unknown =
+    stdout instanceof Writable
+      ? (bytes) => stdout.write(bytes)
+      : (bytes) => stdout.write(bytes.toString('utf8'));
   const signal = new Signal();
   const spare: ArrayBuffer[] = [];
   const done = new Map<number, BatchBlockResult>();
@@ -358,7 +369,7 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions)
       const out = BatchEvaluator.renumberErrors(r, lines);
       lines += r.lines;
       bad += r.bad;
-      if (out !== '' && stdout.write(out) === false && !draining && typeof stdout.once === 'function') {
+      if (out.length > 0 && write(out) === false && !draining && typeof stdout.once === 'function') {
         draining = true;
         stdout.once('drain', () => {
           draining = false;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BatchEvaluator, batchResult, compilePolicySet } from './index.ts';
+import { BatchResultCache } from './decide.ts';
+import { BatchEvaluator, batchResult, batchResultJson, compilePolicySet } from './index.ts';
+import type { ContextValue } from './index.ts';
 
 const USER = 'arn:aws:iam::111122223333:user/alice';
 const POLICY = {
@@ -164,5 +166,102 @@ describe('BatchEvaluator', () => {
       expect(e.field).toBe(field);
       expect(e.error).toMatch(message);
     });
+  });
+});
+
+describe('BatchEvaluator.evaluateBlock', () => {
+  const policies = `"identityPolicies":[${line(POLICY)}]`;
+  const requests = [
+    request('s3:GetObject'),
+    request('s3:PutObject'),
+    { ...request('s3:GetObject'), context: { 'aws:SourceIp': '203.0.113.9', n: [1, 2.5, true] } },
+    { ...request('s3:GetObject'), context: { 'aws:SourceIp': '203.0.113.9', n: [1, 2.5, true] } },
+    { ...request('s3:GetObject'), principalKind: 'user', resourceAccount: '111122223333' },
+    { ...request('s3:GetObject'), resource: 'arn:aws:s3:::café/\u2603', context: { 'é"\\': 'ü' } },
+    { ...request('s3:GetObject'), action: 'GetObject' },
+    { ...request('s3:GetObject'), principal: 'nobody' },
+    { ...request('s3:GetObject'), extra: 1 },
+    { ...request('s3:GetObject'), context: { k: null } },
+  ];
+  // The same policies around requests of every shape, with the lines' ends, blanks and errors a
+  // file may hold; the request is the first member or the last.
+  const lines = [
+    ...requests.map((r) => `{"request":${line(r)},${policies}}`),
+    `{"request":${line(request('s3:GetObject'))},${policies}}\r`,
+    `{"request":${line(request('s3:ListBucket'))},${policies}} `,
+    '',
+    '  \t',
+    `{"request":${line(request('s3:GetObject'))},${policies}}x`,
+    `{"request":${line(request('s3:GetObject'))},${policies}`,
+    ...requests.map((r) => `{${policies},"request":${line(r)}}`),
+    `{${policies},"request":${line(request('s3:GetObject'))}}\r`,
+    `{"request":${line(request('s3:GetObject'))},"identityPolicies":[{"Statement":"x"}]}`,
+    `{"request":${line(request('s3:PutObject'))},"identityPolicies":[{"Statement":"x"}]}`,
+    `{"request":${line(request('s3:PutObject'))},"identityPolicies":[{"Statement":"x"}]}\r`,
+  ];
+
+  it('gives, line by line, what evaluate() gives for each line', () => {
+    const expected = new BatchEvaluator();
+    const want = lines.flatMap((l, i) =>
+      l.trim() === '' ? [] : [expected.evaluate(l.endsWith('\r') ? l.slice(0, -1) : l, i + 1).json],
+    );
+    for (const ending of ['\n', '\r\n']) {
+      for (const last of ['', ending]) {
+        const block = Buffer.from(lines.join(ending) + last);
+        const result = new BatchEvaluator().evaluateBlock(block, 1);
+        expect(result.out.toString('utf8').split('\n').slice(0, -1)).toEqual(want);
+        expect(result.lines).toBe(lines.length);
+        expect(result.bad).toBe(want.filter((j) => j.startsWith('{"line"')).length);
+      }
+    }
+  });
+
+  it('gives the same bytes whichever line a block starts at', () => {
+    const text = lines.join('\n');
+    const whole = new BatchEvaluator().evaluateBlock(Buffer.from(text), 1).out.toString('utf8');
+    const cut = text.indexOf('\n', text.length >> 1) + 1;
+    const ev = new BatchEvaluator();
+    const first = ev.evaluateBlock(Buffer.from(text.slice(0, cut)), 1);
+    const second = ev.evaluateBlock(Buffer.from(text.slice(cut)), 1);
+    const renumbered = BatchEvaluator.renumberErrors(second, first.lines);
+    expect(first.out.toString('utf8') + renumbered.toString('utf8')).toBe(whole);
+  });
+});
+
+describe('BatchResultCache', () => {
+  it('gives the text batchResultJson gives, and its bytes with a newline', () => {
+    const set = compilePolicySet({
+      identityPolicies: [
+        POLICY,
+        {
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 's3:Put*',
+              Resource: '*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+            { Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::${aws:PrincipalTag/team}/*' },
+          ],
+        },
+      ],
+    });
+    const cache = new BatchResultCache(set);
+    const contexts: (Record<string, ContextValue> | undefined)[] = [
+      undefined,
+      {},
+      { 'aws:SecureTransport': false },
+      { 'aws:PrincipalTag/team': 'b' },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const action of ['s3:GetObject', 's3:PutObject', 'sqs:SendMessage']) {
+        for (const context of contexts) {
+          const r = { ...request(action), resource: 'arn:aws:s3:::b/k', context };
+          const l = cache.line(r);
+          expect(l.json).toBe(batchResultJson(set, r));
+          expect(Buffer.from(l.bytes).toString('utf8')).toBe(`${l.json}\n`);
+        }
+      }
+    }
   });
 });

@@ -9,12 +9,18 @@
 //        or, for a line that cannot be evaluated, {"line", "field", "error"}.
 //
 // Lines usually repeat their policies, so compiled sets are cached by the exact text of the line
-// outside its request member, and only the small request is JSON.parse'd: a fast scanner finds
-// where each top-level member's value starts and ends without parsing it.
+// outside its request member, and only the small request is parsed: a fast scanner finds where
+// each top-level member's value starts and ends without parsing it. In a block of bytes (the CLI's
+// way in), a line whose bytes around the request repeat the previous line's is neither decoded nor
+// searched for its end: RequestReader reads the request from the bytes, a native compare checks
+// the rest, and the result line comes encoded from the set's BatchResultCache, so a block's results
+// are bytes ready to write.
 import { getCatalog } from '../catalog/index.ts';
 import { compilePolicySet } from './compile.ts';
-import type { CompiledPolicySet, CompileOptions } from './compile.ts';
-import { batchResultJson } from './decide.ts';
+import type { CompileOptions } from './compile.ts';
+import { RequestReader } from './batch-request.ts';
+import { BatchResultCache } from './decide.ts';
+import type { BatchResultLine } from './decide.ts';
 import { PolicyInputError, RequestError } from './errors.ts';
 import { PRINCIPAL_KINDS } from './types.ts';
 import type { EvaluationRequest, PolicySetInput } from './types.ts';
@@ -149,7 +155,8 @@ function parseRequest(text: string): unknown {
 const REQUIRED_FIELDS = ['principal', 'action', 'resource'] as const;
 const OPTIONAL_STRING_FIELDS = ['resourceAccount', 'sessionIssuer'] as const;
 
-function readRequest(value: unknown): EvaluationRequest {
+/** The request a line gives, checked; throws a LineError naming the first field that is wrong. */
+export function readRequest(value: unknown): EvaluationRequest {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new LineError('request', 'must be a JSON object');
   }
@@ -207,21 +214,30 @@ function errorLine(err: unknown, lineNumber: number): string {
   return JSON.stringify({ line: lineNumber, field, error: field === null ? detail : `${field}: ${detail}` });
 }
 
-/** Whether `bytes` holds `expected` at `at` (for short texts, where a native call costs more). */
-function sameBytes(bytes: Buffer, at: number, expected: Buffer): boolean {
-  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+/** Whether `bytes` holds `expected` at `at`, before `limit`. */
+function matchAt(bytes: Buffer, at: number, expected: Buffer, limit: number): boolean {
+  const n = expected.length;
+  if (at + n > limit) return false;
+  // A native compare costs more than a loop over a short text (a line's head is often `{"request":`).
+  // equals() on a view is the quickest native compare: Buffer#compare with offsets checks them in
+  // JavaScript first and takes a slower call.
+  if (n > 32) return expected.equals(new Uint8Array(bytes.buffer, bytes.byteOffset + at, n));
+  for (let i = 0; i < n; i++) if (bytes[at + i] !== expected[i]) return false;
   return true;
 }
 
 /** What evaluating a block of whole lines gives. */
 export interface BatchBlockResult {
-  /** The result lines, each ended by a newline; blank input lines get none. */
-  readonly out: string;
+  /**
+   * The result lines in UTF-8, each ended by a newline (blank input lines get none), in a buffer
+   * of their own: it may be handed to another thread.
+   */
+  readonly out: Buffer;
   /** How many input lines the block held, blank ones included. */
   readonly lines: number;
   /** How many lines could not be evaluated. */
   readonly bad: number;
-  /** Where each error result starts in `out`, for `renumberErrors`. */
+  /** Where each error result starts in `out` (in bytes), for `renumberErrors`. */
   readonly errorOffsets: readonly number[];
 }
 
@@ -238,15 +254,40 @@ const LAZY_CATALOG: CompileOptions['catalog'] = {
   supportsRcp: (service) => getCatalog().supportsRcp(service),
 };
 
+/** A block's result bytes, in a buffer that grows as needed. */
+class Output {
+  bytes: Buffer;
+  length = 0;
+
+  constructor(capacity: number) {
+    // Not from Node's shared pool: the buffer is transferred to another thread whole.
+    this.bytes = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  push(line: Uint8Array): void {
+    if (this.length + line.length > this.bytes.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + line.length));
+      this.bytes.copy(larger, 0, 0, this.length);
+      this.bytes = larger;
+    }
+    // TypedArray#set is a memcpy; the lines are a few hundred bytes.
+    this.bytes.set(line, this.length);
+    this.length += line.length;
+  }
+}
+
 /** Evaluates lines one by one, caching compiled policy sets by their exact text. */
 export class BatchEvaluator {
   private readonly options: CompileOptions;
-  private readonly sets = new Map<string, CompiledPolicySet | PolicyInputError>();
+  private readonly sets = new Map<string, BatchResultCache | PolicyInputError>();
   private lastHead: string | undefined;
   private lastRest: string | undefined;
   private lastHeadBytes: Buffer | undefined;
   private lastRestBytes: Buffer | undefined;
-  private lastSet: CompiledPolicySet | PolicyInputError | undefined;
+  private lastSet: BatchResultCache | PolicyInputError | undefined;
+  private readonly reader = new RequestReader();
+  /** Set by repeatedLine: where the line's text ends. */
+  private lineEnd = 0;
 
   constructor(options: CompileOptions = {}) {
     // The shared catalog takes tens of milliseconds to build and only sets with resource control
@@ -257,7 +298,7 @@ export class BatchEvaluator {
   /** The result for one input line (`lineNumber` from 1, for error results). */
   evaluate(line: string, lineNumber: number): BatchLineResult {
     try {
-      return { json: this.evaluateLine(line), ok: true };
+      return { json: this.evaluateLine(line).json, ok: true };
     } catch (err) {
       return { json: errorLine(err, lineNumber), ok: false };
     }
@@ -266,11 +307,11 @@ export class BatchEvaluator {
   /**
    * The result for a line given as UTF-8 bytes (`bytes[start..end)`, without its newline). A line
    * whose bytes around the request repeat the previous line's is answered without decoding or
-   * copying its policies: only the request is decoded.
+   * copying its policies: only the request is read.
    */
   evaluateBytes(bytes: Buffer, start: number, end: number, lineNumber: number): BatchLineResult {
     try {
-      return { json: this.lineFromBytes(bytes, start, end), ok: true };
+      return { json: this.lineFromBytes(bytes, start, end).json, ok: true };
     } catch (err) {
       return { json: errorLine(err, lineNumber), ok: false };
     }
@@ -281,81 +322,103 @@ export class BatchEvaluator {
    * numbering them from `firstLine`. Blank lines (spaces and tabs only) are counted but get no result.
    */
   evaluateBlock(bytes: Buffer, firstLine: number): BatchBlockResult {
-    let out = '';
+    const out = new Output(Math.max(1 << 12, bytes.length >> 2));
     let bad = 0;
     const errorOffsets: number[] = [];
     let lineNumber = firstLine;
-    for (let start = 0; start < bytes.length; lineNumber++) {
+    const length = bytes.length;
+    for (let start = 0; start < length; lineNumber++) {
+      // Fast path: the line repeats the previous line's policies around its request; the request
+      // is read from the bytes, and the line's end is found without searching for it.
+      const request = this.repeatedLine(bytes, start, length);
+      if (request !== undefined) {
+        const end = this.lineEnd;
+        const c = end < length ? bytes[end] : 10;
+        if (c === 10 || (c === 13 && (end + 1 === length || bytes[end + 1] === 10))) {
+          try {
+            out.push(this.answer(request).bytes);
+          } catch (err) {
+            errorOffsets.push(out.length);
+            out.push(Buffer.from(`${errorLine(err, lineNumber)}\n`, 'utf8'));
+            bad++;
+          }
+          start = c === 10 ? end + 1 : end + 2;
+          continue;
+        }
+      }
       let nl = bytes.indexOf(10, start);
-      if (nl < 0) nl = bytes.length;
+      if (nl < 0) nl = length;
       const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
       let first = start;
       while (first < end && (bytes[first] === 32 || bytes[first] === 9)) first++;
       if (first < end) {
         try {
-          out += `${this.lineFromBytes(bytes, start, end)}\n`;
+          out.push(this.lineFromBytes(bytes, start, end).bytes);
         } catch (err) {
           errorOffsets.push(out.length);
-          out += `${errorLine(err, lineNumber)}\n`;
+          out.push(Buffer.from(`${errorLine(err, lineNumber)}\n`, 'utf8'));
           bad++;
         }
       }
       start = nl + 1;
     }
-    return { out, lines: lineNumber - firstLine, bad, errorOffsets };
+    return { out: out.bytes.subarray(0, out.length), lines: lineNumber - firstLine, bad, errorOffsets };
   }
 
   /**
    * A block's output with the line number of each error result raised by `offset`: a block
    * evaluated before the lines ahead of it were counted (on another thread) numbers its lines from 1.
    */
-  static renumberErrors(block: BatchBlockResult, offset: number): string {
+  static renumberErrors(block: BatchBlockResult, offset: number): Buffer {
     if (offset === 0 || block.errorOffsets.length === 0) return block.out;
-    let out = '';
+    const out = block.out;
+    const parts: Buffer[] = [];
     let from = 0;
     for (const at of block.errorOffsets) {
       const digits = at + ERROR_PREFIX.length;
-      const comma = block.out.indexOf(',', digits);
-      out += `${block.out.slice(from, digits)}${Number(block.out.slice(digits, comma)) + offset}`;
+      const comma = out.indexOf(44, digits);
+      parts.push(
+        out.subarray(from, digits),
+        Buffer.from(String(Number(out.toString('latin1', digits, comma)) + offset)),
+      );
       from = comma;
     }
-    return out + block.out.slice(from);
+    parts.push(out.subarray(from));
+    return Buffer.concat(parts);
+  }
+
+  /**
+   * The request of the line at `bytes[start..)` when the line is the previous line's text around a
+   * request the reader takes (ending before `limit`), with `lineEnd` just past that text; else
+   * undefined. The line may go on after `lineEnd`: the caller checks that it ends there.
+   */
+  private repeatedLine(bytes: Buffer, start: number, limit: number): EvaluationRequest | undefined {
+    const head = this.lastHeadBytes;
+    const rest = this.lastRestBytes;
+    if (head === undefined || rest === undefined || !matchAt(bytes, start, head, limit)) return undefined;
+    const request = this.reader.read(bytes, start + head.length, limit);
+    if (request === undefined) return undefined;
+    const at = this.reader.pos;
+    if (!matchAt(bytes, at, rest, limit)) return undefined;
+    this.lineEnd = at + rest.length;
+    return request;
+  }
+
+  /** The result line for a request of the last line's policy set. */
+  private answer(request: EvaluationRequest): BatchResultLine {
+    const set = this.lastSet!;
+    if (set instanceof PolicyInputError) throw set;
+    return set.line(request);
   }
 
   /** The result of the line at `bytes[start..end)`; throws for a line that cannot be evaluated. */
-  private lineFromBytes(bytes: Buffer, start: number, end: number): string {
-    // Fast path: the bytes around the request repeat the previous line's, so only the request is
-    // decoded, and its policies are neither decoded nor copied.
-    const head = this.lastHeadBytes;
-    const rest = this.lastRestBytes;
-    if (
-      head !== undefined &&
-      rest !== undefined &&
-      end - start > head.length + rest.length &&
-      sameBytes(bytes, start, head) &&
-      bytes.compare(rest, 0, rest.length, end - rest.length, end) === 0
-    ) {
-      const json = this.answerFromRequestText(bytes.toString('utf8', start + head.length, end - rest.length));
-      if (json !== undefined) return json;
-    }
+  private lineFromBytes(bytes: Buffer, start: number, end: number): BatchResultLine {
+    const request = this.repeatedLine(bytes, start, end);
+    if (request !== undefined && this.lineEnd === end) return this.answer(request);
     return this.evaluateLine(bytes.toString('utf8', start, end));
   }
 
-  /** The answer when the text is one JSON value (the request of the last line's policies). */
-  private answerFromRequestText(text: string): string | undefined {
-    let request: unknown;
-    try {
-      request = JSON.parse(text);
-    } catch {
-      // Not one JSON value there: the line has another shape, which the full scan finds out.
-      return undefined;
-    }
-    const set = this.lastSet!;
-    if (set instanceof PolicyInputError) throw set;
-    return batchResultJson(set, readRequest(request));
-  }
-
-  private evaluateLine(line: string): string {
+  private evaluateLine(line: string): BatchResultLine {
     // Fast path: the line is the previous line's text around a different request value. Whatever
     // lies between that head and rest is the request, and JSON.parse of it checks it is one value.
     const head = this.lastHead;
@@ -368,8 +431,15 @@ export class BatchEvaluator {
       line.slice(line.length - rest.length) === rest &&
       line.slice(0, head.length) === head
     ) {
-      const json = this.answerFromRequestText(line.slice(head.length, line.length - rest.length));
-      if (json !== undefined) return json;
+      let request: unknown;
+      let isValue = true;
+      try {
+        request = JSON.parse(line.slice(head.length, line.length - rest.length));
+      } catch {
+        // Not one JSON value there: the line has another shape, which the full scan finds out.
+        isValue = false;
+      }
+      if (isValue) return this.answer(readRequest(request));
     }
     const members = scanMembers(line);
     if (members === undefined) throw new LineError(null, describeJsonError(line));
@@ -388,20 +458,20 @@ export class BatchEvaluator {
     if (request === undefined) throw new LineError('request', 'is missing');
     const set = this.policySet(line, members, request);
     if (set instanceof PolicyInputError) throw set;
-    return batchResultJson(set, readRequest(parseRequest(line.slice(request.start, request.end))));
+    return set.line(readRequest(parseRequest(line.slice(request.start, request.end))));
   }
 
   private policySet(
     line: string,
     members: readonly Member[],
     request: Member,
-  ): CompiledPolicySet | PolicyInputError {
+  ): BatchResultCache | PolicyInputError {
     const head = line.slice(0, request.start);
     const rest = line.slice(request.end);
     let set = this.sets.get(`${head}\u0000${rest}`);
     if (set === undefined) {
       try {
-        set = compilePolicySet(readPolicySet(line, members), this.options);
+        set = new BatchResultCache(compilePolicySet(readPolicySet(line, members), this.options));
       } catch (err) {
         if (!(err instanceof PolicyInputError)) throw err;
         set = err;

@@ -295,14 +295,8 @@ export function batchResult(set: CompiledPolicySet, request: EvaluationRequest):
 const DECISION_JSON = DECISIONS.map((d) => `{"decision":"${d}","blockedBy":`);
 const BLOCKED_JSON = [null, ...EVALUATED_POLICY_TYPES].map((t) => JSON.stringify(t));
 
-/**
- * The batch result line as JSON text, built from pieces serialized when the set was compiled.
- * JSON.parse of it equals batchResult() for the same request.
- */
-export function batchResultJson(set: CompiledPolicySet, request: EvaluationRequest): string {
-  const trace = set.trace;
-  trace.reset();
-  const packed = run(set, request, trace);
+/** The result line's JSON text for a decision (packed as run() gives it) and the trace. */
+function resultJson(packed: number, trace: Trace): string {
   let out = DECISION_JSON[packed & 3]! + BLOCKED_JSON[packed >> 2]! + ',"matchedStatements":[';
   const matched = trace.matched;
   for (let i = 0; i < matched.length; i++) out += (i === 0 ? '' : ',') + matched[i]!.json;
@@ -310,4 +304,81 @@ export function batchResultJson(set: CompiledPolicySet, request: EvaluationReque
   const missing = trace.missing;
   for (let i = 0; i < missing.length; i++) out += (i === 0 ? '' : ',') + missing[i]!.json;
   return `${out}]}`;
+}
+
+/**
+ * The batch result line as JSON text, built from pieces serialized when the set was compiled.
+ * JSON.parse of it equals batchResult() for the same request.
+ */
+export function batchResultJson(set: CompiledPolicySet, request: EvaluationRequest): string {
+  const trace = set.trace;
+  trace.reset();
+  return resultJson(run(set, request, trace), trace);
+}
+
+/** A batch result line: its JSON text, and its UTF-8 bytes followed by a newline. */
+export interface BatchResultLine {
+  readonly json: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A node of BatchResultLines' trie: the line ending here, and the nodes one step further. */
+interface ResultNode {
+  line: BatchResultLine | undefined;
+  next: Map<object, ResultNode> | undefined;
+}
+
+/** Stands between the matched statements and the missing keys in a path of the trie. */
+const MISSING = {};
+/** Lines kept per set before the cache starts over (only a pathological set makes so many). */
+const MAX_RESULT_LINES = 10_000;
+
+/**
+ * The result lines of one policy set. A result names nothing of the request, only the set's
+ * statements and condition keys, so a set gives few distinct lines however many requests it
+ * answers; each is serialized and encoded once, then found by the decision, the matched statements
+ * and the missing keys (a trie keyed by those objects' identities).
+ */
+export class BatchResultCache {
+  readonly set: CompiledPolicySet;
+  private roots: (ResultNode | undefined)[] = [];
+  private size = 0;
+
+  constructor(set: CompiledPolicySet) {
+    this.set = set;
+  }
+
+  /** The result line for a request (batchResultJson's text, and its bytes). */
+  line(request: EvaluationRequest): BatchResultLine {
+    const set = this.set;
+    const trace = set.trace;
+    trace.reset();
+    const packed = run(set, request, trace);
+    let node = this.roots[packed];
+    if (node === undefined) node = this.roots[packed] = { line: undefined, next: undefined };
+    const matched = trace.matched;
+    for (let i = 0; i < matched.length; i++) node = this.step(node, matched[i]!);
+    const missing = trace.missing;
+    if (missing.length > 0) {
+      node = this.step(node, MISSING);
+      for (let i = 0; i < missing.length; i++) node = this.step(node, missing[i]!);
+    }
+    if (node.line === undefined) {
+      if (this.size >= MAX_RESULT_LINES) {
+        this.roots = [];
+        this.size = 0;
+      }
+      const json = resultJson(packed, trace);
+      node.line = { json, bytes: Buffer.from(`${json}\n`, 'utf8') };
+      this.size++;
+    }
+    return node.line;
+  }
+
+  private step(node: ResultNode, key: object): ResultNode {
+    const next = (node.next ??= new Map());
+    let child = next.get(key);
+    if (child === undefined) next.set(key, (child = { line: undefined, next: undefined }));
+    return child;
+  }
 }
