@@ -356,7 +356,7 @@ describe('simulate --batch on worker threads', () => {
       const stats = newStats();
       const io = batchIo();
       (io.io as { stdinStream: CliIo['stdinStream'] }).stdinStream = gatedStdin(stats, 5 * blockSize + 1000);
-      const code = await runBatch('-', io.io, { threads, blockSize, stats });
+      const code = await runBatch('-', io.io, { threads, blockSize, stats, workerPayoffMs: 0 });
       expect({ threads, blockSize, code, stdout: io.out(), stderr: io.err() }).toEqual({
         threads,
         blockSize,
@@ -369,15 +369,22 @@ describe('simulate --batch on worker threads', () => {
     // A file under four blocks is evaluated on the main thread; a larger one starts the workers.
     const small = newStats();
     const smallIo = batchIo();
-    await runBatch(file, smallIo.io, { threads: 2, stats: small });
+    await runBatch(file, smallIo.io, { threads: 2, stats: small, workerPayoffMs: 0 });
     expect(small).toMatchObject({ workersStarted: 0, workerBlocks: 0 });
     expect(small.blocks).toBeGreaterThan(1);
     expect(smallIo.out()).toBe(single.stdout);
     const large = newStats();
     const largeIo = batchIo();
-    await runBatch(file, largeIo.io, { threads: 3, blockSize: 256 << 10, stats: large });
+    await runBatch(file, largeIo.io, { threads: 3, blockSize: 256 << 10, stats: large, workerPayoffMs: 0 });
     expect(large.workersStarted).toBe(2);
     expect(largeIo.out()).toBe(single.stdout);
+    // Workers start only for an input that would take the main thread long enough.
+    const short = newStats();
+    const shortIo = batchIo();
+    await runBatch(file, shortIo.io, { threads: 2, blockSize: 4 << 10, stats: short, workerPayoffMs: 1e9 });
+    expect(short).toMatchObject({ workersStarted: 0, workerBlocks: 0 });
+    expect(short.blocks).toBeGreaterThan(16);
+    expect(shortIo.out()).toBe(single.stdout);
   });
 
   it('the compiled command (dist/) finds its worker script and evaluates on it', async () => {
@@ -388,7 +395,12 @@ describe('simulate --batch on worker threads', () => {
     const stats = newStats();
     const io = batchIo();
     (io.io as { stdinStream: CliIo['stdinStream'] }).stdinStream = gatedStdin(stats, 5 * (64 << 10) + 1000);
-    const code = await compiled.runBatch('-', io.io, { threads: 2, blockSize: 64 << 10, stats });
+    const code = await compiled.runBatch('-', io.io, {
+      threads: 2,
+      blockSize: 64 << 10,
+      stats,
+      workerPayoffMs: 0,
+    });
     expect({ code, stdout: io.out(), stderr: io.err() }).toEqual(single);
     expect(stats.workerBlocks).toBeGreaterThan(0);
   });
@@ -507,7 +519,12 @@ describe('simulate --batch on worker threads', () => {
         yield input.slice(200_000);
       };
       await expect(
-        runBatch('-', io.io, { threads: 2, blockSize: 16 << 10, workerUrl: pathToFileURL(script) }),
+        runBatch('-', io.io, {
+          threads: 2,
+          blockSize: 16 << 10,
+          workerUrl: pathToFileURL(script),
+          workerPayoffMs: 0,
+        }),
       ).rejects.toThrow(expected[name as keyof typeof expected]);
     }
   });

@@ -4,9 +4,9 @@
 // its own, and writes the results in input order as they come. With N threads, N - 1 workers each
 // own a BatchEvaluator; a block's buffer is transferred to a worker and back, never copied, and a
 // worker holds at most three blocks. The main thread is the Nth evaluating thread: it takes a block
-// when every worker has enough, and all of them while the workers start, or when the input is under
-// four blocks or comes slower than a block at a time. Blocks read and not yet written are bounded, so
-// memory stays flat whatever the input's size.
+// when every worker has enough, and all of them while the workers start, when the input comes slower
+// than a block at a time, or when it is too short for workers to pay off (WORKER_PAYOFF_MS). Blocks
+// read and not yet written are bounded, so memory stays flat whatever the input's size.
 import { readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -42,6 +42,11 @@ export interface BatchOptions {
   readonly workerUrl?: URL;
   /** Counts kept as the run goes, for tests and measurements. */
   readonly stats?: BatchStats;
+  /**
+   * Workers start only for an input that would take the main thread alone at least this long
+   * (default WORKER_PAYOFF_MS; tests give 0 to start them as soon as the input holds a few blocks).
+   */
+  readonly workerPayoffMs?: number;
 }
 
 export interface BatchStats {
@@ -69,6 +74,18 @@ const MAIN_THREAD_LEAD = 32;
  * once; a stream has to fill them): for less, starting them costs more than they would save.
  */
 const BLOCKS_FOR_WORKERS = 4;
+/**
+ * Workers start only when the input would keep the main thread alone busy at least this long
+ * (estimated once it has evaluated ESTIMATE_AFTER_BLOCKS blocks, from its quickest block). A worker is slow to pay off: it
+ * takes 50–200 ms to start, then runs its first tens of thousands of lines in code that V8 has not
+ * optimized yet, while compiling it on background threads (V8 spends about 0.4 s of CPU compiling
+ * the evaluator's code, per thread), and those compiler threads, the worker's and the main
+ * thread's, need the same cores. On 2 cores, 100,000 lines (~0.4 s on one thread) ran no faster
+ * with a worker than without, and 500,000 lines (~1.7 s) about as fast (bench/RESULTS.md).
+ */
+export const WORKER_PAYOFF_MS = 1000;
+/** Blocks the main thread evaluates before it estimates how long the input will take. */
+const ESTIMATE_AFTER_BLOCKS = 16;
 /** How long a block of standard input waits for more lines once it holds one. */
 const STREAM_PATIENCE_MS = 20;
 
@@ -396,6 +413,22 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions)
   });
   let local: BatchEvaluator | undefined;
 
+  // Whether workers would pay off: the main thread's quickest block so far (the first ones run
+  // code that V8 has not optimized yet) times the input left, or for a stream, whose length is not
+  // known, the time the main thread has spent on it already.
+  const payoffMs = options.workerPayoffMs ?? WORKER_PAYOFF_MS;
+  let localBlocks = 0;
+  let localMs = 0;
+  let bestMsPerByte = Infinity;
+  let bytesRead = 0;
+  const workersPayOff = () => {
+    if (payoffMs <= 0) return true;
+    // Too early to tell, unless the main thread has already spent that long.
+    if (localBlocks < ESTIMATE_AFTER_BLOCKS && localMs < payoffMs) return false;
+    if (bytes.size === undefined) return localMs >= payoffMs;
+    return (bytes.size - bytesRead) * bestMsPerByte >= payoffMs;
+  };
+
   // Blocks read and not yet written: those the workers hold, and those done that wait for them.
   const limit = BLOCKS_PER_WORKER * (options.threads - 1) + MAIN_THREAD_LEAD;
   try {
@@ -408,11 +441,12 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions)
       const block = await reader.next(spare.pop() ?? new ArrayBuffer(blockSize));
       if (block === undefined) break;
       if (block.full) fullBlocks++;
+      bytesRead += block.length;
       const enough =
         bytes.size === undefined
           ? fullBlocks >= BLOCKS_FOR_WORKERS
           : bytes.size >= BLOCKS_FOR_WORKERS * blockSize;
-      if (enough && pool.evaluators.length === 0 && options.threads > 1) {
+      if (enough && pool.evaluators.length === 0 && options.threads > 1 && workersPayOff()) {
         pool.start(options.threads - 1);
         stats.workersStarted = options.threads - 1;
       }
@@ -426,7 +460,13 @@ export async function runBatch(source: string, io: CliIo, options: BatchOptions)
         // The main thread is one of the evaluating threads: it takes a block when every worker has
         // enough (or none has started yet, or the input is small or comes slowly).
         local ??= new BatchEvaluator();
-        deliver(seq, local.evaluateBlock(Buffer.from(block.buffer, 0, block.length), 1));
+        const start = performance.now();
+        const result = local.evaluateBlock(Buffer.from(block.buffer, 0, block.length), 1);
+        const ms = performance.now() - start;
+        localBlocks++;
+        localMs += ms;
+        if (block.full) bestMsPerByte = Math.min(bestMsPerByte, ms / block.length);
+        deliver(seq, result);
         if (block.buffer.byteLength >= blockSize) spare.push(block.buffer);
       }
       // Files are read synchronously: let the workers' answers in between blocks.

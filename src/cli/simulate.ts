@@ -72,9 +72,11 @@ Batch mode:
                                  {"decision", "blockedBy", "matchedStatements", "missingContextKeys"}
                                A line that cannot be evaluated gets {"line", "field", "error"};
                                blank lines are skipped (and counted in line numbers).
-  --threads N                  threads evaluating an input of 4 MiB or more, the main thread
-                               included: 1 to ${MAX_THREADS} (default: 1 and one per idle core, that
-                               is cores less the load average; at most one per core, and 8)
+  --threads N                  threads evaluating the input at most, the main thread included:
+                               1 to ${MAX_THREADS} (default: 1 and one per idle core, that is cores
+                               less the load average; at most one per core, and 8). The others start
+                               only for an input that would take one thread a second or more: a
+                               thread is slow to start and to get its code optimized
 
 Context keys derived when the request does not give them: aws:PrincipalArn, aws:PrincipalAccount,
 aws:PrincipalType, aws:username (IAM users), aws:PrincipalIsAWSService, aws:PrincipalServiceName,
