@@ -76,10 +76,10 @@ const MAIN_THREAD_LEAD = 32;
 const BLOCKS_FOR_WORKERS = 4;
 /**
  * Workers start only when the input would keep the main thread alone busy at least this long
- * (estimated once it has evaluated ESTIMATE_AFTER_BLOCKS blocks, from its quickest block). A worker is slow to pay off: it
- * takes 50–200 ms to start, then runs its first tens of thousands of lines in code that V8 has not
- * optimized yet, while compiling it on background threads (V8 spends about 0.4 s of CPU compiling
- * the evaluator's code, per thread), and those compiler threads, the worker's and the main
+ * (estimated once it has evaluated ESTIMATE_AFTER_BLOCKS blocks, from its quickest block). A worker
+ * is slow to pay off: it takes 50–200 ms to start, then runs its first tens of thousands of lines
+ * in code that V8 has not optimized yet, while compiling it on background threads (0.25–0.4 s of
+ * CPU for the evaluator's code, per thread), and those compiler threads, the worker's and the main
  * thread's, need the same cores. On 2 cores, 100,000 lines (~0.4 s on one thread) ran no faster
  * with a worker than without, and 500,000 lines (~1.7 s) about as fast (bench/RESULTS.md).
  */
