@@ -32,7 +32,8 @@ const ACTION = 3;
 const RESOURCE = 4;
 const RESOURCE_ACCOUNT = 5;
 const CONTEXT = 6;
-const FIELD_BYTES = [
+/** A request's fields, in the order of the constants above. */
+export const REQUEST_FIELD_NAMES = [
   'principal',
   'principalKind',
   'sessionIssuer',
@@ -40,7 +41,8 @@ const FIELD_BYTES = [
   'resource',
   'resourceAccount',
   'context',
-].map((f) => Buffer.from(f, 'latin1'));
+] as const;
+const FIELD_BYTES = REQUEST_FIELD_NAMES.map((f) => Buffer.from(f, 'latin1'));
 
 /** The request field a name of this length and first letter can be, or -1. */
 function fieldByLength(length: number, first: number): number {

@@ -18,7 +18,7 @@
 import { getCatalog } from '../catalog/index.ts';
 import { compilePolicySet } from './compile.ts';
 import type { CompileOptions } from './compile.ts';
-import { RequestReader } from './batch-request.ts';
+import { REQUEST_FIELD_NAMES, RequestReader } from './batch-request.ts';
 import { BatchResultCache } from './decide.ts';
 import type { BatchResultLine } from './decide.ts';
 import { PolicyInputError, RequestError } from './errors.ts';
@@ -35,15 +35,7 @@ const POLICY_MEMBERS = new Set([
   'vpcEndpointPolicies',
 ]);
 
-const REQUEST_FIELDS = new Set([
-  'principal',
-  'principalKind',
-  'sessionIssuer',
-  'action',
-  'resource',
-  'resourceAccount',
-  'context',
-]);
+const REQUEST_FIELDS = new Set<string>(REQUEST_FIELD_NAMES);
 
 class LineError extends Error {
   readonly field: string | null;
