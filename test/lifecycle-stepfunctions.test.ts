@@ -17,6 +17,9 @@ import { LifecycleService } from '../src/workflow/lifecycle/index.ts';
 import { deployLifecycleLocally } from '../src/workflow/stepfunctions/index.ts';
 import type { RunningStepFunctions } from '../src/workflow/stepfunctions/index.ts';
 import { tasksFunction } from '../src/workflow/stepfunctions/tasks-function.ts';
+import { main } from '../src/cli/main.ts';
+import type { CliIo } from '../src/cli/io.ts';
+import { hashToken } from '../src/server/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { attachedPolicies, grantflowPolicies, seedRequest } from './lifecycle-helpers.ts';
 
@@ -206,6 +209,84 @@ describe('the lifecycle on Step Functions', () => {
     expect(bad.stderr).toMatch(
       /GRANTFLOW_STATE_MACHINE_ARN "arn:aws:states:::nope" is not a state machine ARN/,
     );
+  });
+
+  it('`serve --port` on the deployed state machine: the HTTP API asks, approves and shows the history', async () => {
+    const KIM = `arn:aws:iam::${ACCOUNT}:user/dev-kim`;
+    let stderr = '';
+    const controller = new AbortController();
+    const io: CliIo = {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (stderr += t) },
+      readStdin: async () => '',
+      cwd: dir,
+      signal: controller.signal,
+      env: {
+        GRANTFLOW_STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:grantflow-lifecycle`,
+        GRANTFLOW_STEPFUNCTIONS_ENDPOINT: d.endpoint.url,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.SecretAccessKey,
+        GRANTFLOW_APPROVERS: 'arn:aws:iam::123456789012:user/sec-lee',
+        GRANTFLOW_NOTIFY_LOG: 'off',
+        GRANTFLOW_API_TOKENS: JSON.stringify({
+          [hashToken('kim-secret')]: { identity: KIM, roles: ['requester'] },
+          [hashToken('lee-secret')]: {
+            identity: 'arn:aws:iam::123456789012:user/sec-lee',
+            roles: ['approver'],
+          },
+        }),
+      },
+    };
+    const served = main(['serve', '--data-dir', dir, '--port', '0'], io);
+    let url: string | undefined;
+    while (!(url = /HTTP API listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr)?.[1]))
+      await new Promise((r) => setTimeout(r, 20));
+    expect(stderr).toContain('running: executions on Step Functions (arn:aws:states:');
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    const created = await fetch(`${url}/v1/requests`, {
+      method: 'POST',
+      headers: as('kim-secret'),
+      body: JSON.stringify({ ...seedRequest(3600), target_iam_identity_arn: KIM }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const view = async () =>
+      (await (await fetch(`${url}/v1/requests/${id}`, { headers: as('kim-secret') })).json()) as {
+        status: string;
+        policy?: { sha256: string };
+        history: { type: string; stateName?: string }[];
+      };
+    let pending = await view();
+    while (pending.status !== 'pending_approval') {
+      await new Promise((r) => setTimeout(r, 50));
+      pending = await view();
+    }
+    const approved = await fetch(`${url}/v1/requests/${id}/approve`, {
+      method: 'POST',
+      headers: as('lee-secret'),
+      body: JSON.stringify({ policyHash: pending.policy!.sha256 }),
+    });
+    expect(approved.status).toBe(200);
+    let active = await view();
+    while (active.status !== 'active') {
+      await new Promise((r) => setTimeout(r, 50));
+      active = await view();
+    }
+    // The history is Step Functions' own, read through its API.
+    expect(active.history.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'ExecutionStarted',
+        'LambdaFunctionSucceeded',
+        'TaskSubmitted',
+        'TaskSucceeded',
+      ]),
+    );
+    expect(active.history.find((e) => e.stateName === 'AttachUserPolicy')?.type).toBe('TaskStateEntered');
+    expect((await attachedPolicies(d.backend)).length).toBe(1);
+    await d.service.revoke(id, 'dev-kim');
+    await d.service.settled(id);
+    controller.abort();
+    expect(await served).toBe(0);
   });
 
   it('the service has no embedded engine to drive, and nothing to resume: Step Functions keeps the executions', async () => {

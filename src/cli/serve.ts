@@ -155,7 +155,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   }
   if (api) log(`HTTP API listening on ${api.url}/v1`);
   log(
-    `running: lifecycle worker, reconciler every ${intervalSeconds} s (grace ${graceSeconds} s)` +
+    `running: ${service.executions.engineKind === 'stepfunctions' ? `executions on Step Functions (${io.env.GRANTFLOW_STATE_MACHINE_ARN})` : 'lifecycle worker'}, reconciler every ${intervalSeconds} s (grace ${graceSeconds} s)` +
       (scheduler ? `, audits on ${expressions.join(', ')}` : ', no audit schedule'),
   );
   let stop = () => {};
