@@ -289,6 +289,35 @@ describe('the lifecycle on Step Functions', () => {
     expect(await served).toBe(0);
   });
 
+  it('a request Step Functions cannot start is failed and audited, not left waiting', async () => {
+    const unreachable = new SFNClient({
+      region: REGION,
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+      credentials: { accessKeyId: CREDENTIALS.AccessKeyId, secretAccessKey: CREDENTIALS.SecretAccessKey },
+    });
+    const service = await LifecycleService.open({
+      store: d.store,
+      backend: d.backend,
+      expiryDetachIntervalMs: 0,
+      stepFunctions: {
+        client: unreachable,
+        stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:grantflow-lifecycle`,
+      },
+    });
+    try {
+      await expect(service.submitRequest(seedRequest(3600), 'dev-kim')).rejects.toThrow(
+        /could not be started/,
+      );
+      const [row] = await d.store.db.selectFrom('access_requests').selectAll().execute();
+      expect(row!.status).toBe('failed');
+      const audit = await listAuditLog(d.store.db, { subject: row!.id });
+      expect(audit.map((e) => e.type)).toEqual(['request.created', 'request.start-failed']);
+    } finally {
+      unreachable.destroy();
+    }
+  });
+
   it('the service has no embedded engine to drive, and nothing to resume: Step Functions keeps the executions', async () => {
     expect(d.service.executions.engineKind).toBe('stepfunctions');
     expect(() => d.service.engine).toThrow(/runs on AWS Step Functions/);

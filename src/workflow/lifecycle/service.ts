@@ -348,7 +348,20 @@ export class LifecycleService {
   }
 
   async #startLifecycle(row: AccessRequestRow, input: JsonObject): Promise<RequestView> {
-    await this.executions.start(row.execution_id ?? row.id, input);
+    try {
+      await this.executions.start(row.execution_id ?? row.id, input);
+    } catch (err) {
+      // Nothing runs the request (Step Functions unreachable, say): it must not wait as
+      // `received` forever. Nothing was created for it, so failing it is the whole cleanup.
+      const message = (err as Error)?.message ?? String(err);
+      await this.store.db
+        .updateTable('access_requests')
+        .set({ status: 'failed', updated_at: storedTime(this.#clock()), version: row.version + 1 })
+        .where('id', '=', row.id)
+        .execute();
+      await this.#audit('request.start-failed', 'grantflow', row.id, { error: message });
+      throw new Error(`request ${row.id} could not be started: ${message}`, { cause: err });
+    }
     return this.getRequest(row.id);
   }
 
