@@ -6,7 +6,35 @@ import type { State } from './definition.ts';
 import { decideRetry } from './retry.ts';
 import type { ExecutionTail, HistoryEvent, WaitRecord } from './store.ts';
 
-export const FAILURE_EVENTS = new Set(['TaskFailed', 'TaskTimedOut', 'EvaluationFailed']);
+export type TaskStep = 'Scheduled' | 'Started' | 'Submitted' | 'Succeeded' | 'Failed' | 'TimedOut';
+
+const TASK_STEPS = new Set<string>(['Scheduled', 'Started', 'Submitted', 'Succeeded', 'Failed', 'TimedOut']);
+const LAMBDA_FUNCTION = 'LambdaFunction';
+
+/**
+ * The step of a Task attempt an event records: `Task*` events, and the `LambdaFunction*` ones
+ * Step Functions writes instead for a Task whose Resource is a Lambda function ARN.
+ */
+export function taskStep(type: string): TaskStep | undefined {
+  const step = type.startsWith('Task')
+    ? type.slice('Task'.length)
+    : type.startsWith(LAMBDA_FUNCTION)
+      ? type.slice(LAMBDA_FUNCTION.length)
+      : undefined;
+  return step !== undefined && TASK_STEPS.has(step) ? (step as TaskStep) : undefined;
+}
+
+/** The event type of a Task attempt's step, by the Task's kind of Resource. */
+export function taskEventType(step: TaskStep, lambdaFunction: boolean): string {
+  return `${lambdaFunction ? LAMBDA_FUNCTION : 'Task'}${step}`;
+}
+
+/** Events after which a state entry retries or ends: a failed attempt, or a failed evaluation. */
+function isFailure(type: string): boolean {
+  if (type === 'EvaluationFailed') return true;
+  const step = taskStep(type);
+  return step === 'Failed' || step === 'TimedOut';
+}
 
 export type Position =
   /** Entered, nothing done yet. */
@@ -55,7 +83,7 @@ export function readCursor(tail: ExecutionTail, state: State, now: string): Curs
   const retrierAttempts = retriers.map(() => 0);
   let retryCount = 0;
   for (const event of after) {
-    if (!FAILURE_EVENTS.has(event.type)) continue;
+    if (!isFailure(event.type)) continue;
     const decision = decideRetry(retriers, retrierAttempts, String(event.details.error ?? ''));
     if (decision) {
       retrierAttempts[decision.retrier]! += 1;
@@ -79,19 +107,20 @@ export function readCursor(tail: ExecutionTail, state: State, now: string): Curs
     if (!wait) return cursor({ kind: 'start' });
     return cursor(waitingAt(wait, now) ? { kind: 'wait-pending', wait } : { kind: 'wait-done', wait });
   }
-  if (FAILURE_EVENTS.has(last.type)) {
+  if (isFailure(last.type)) {
     // A failure still in the tail was retried (a caught or final one ends the state entry).
     const wait = waitAt(last.id);
     if (wait && waitingAt(wait, now)) return cursor({ kind: 'retry-waiting', wait });
     return cursor({ kind: 'task-ready' });
   }
-  const scheduled = [...after].reverse().find((e) => e.type === 'TaskScheduled');
-  if (scheduled && ['TaskScheduled', 'TaskStarted', 'TaskSubmitted'].includes(last.type)) {
+  const scheduled = after.findLast((e) => taskStep(e.type) === 'Scheduled');
+  const lastStep = taskStep(last.type);
+  if (scheduled && (lastStep === 'Scheduled' || lastStep === 'Started' || lastStep === 'Submitted')) {
     const tokenWait = waitAt(scheduled.id);
     return cursor({
       kind: 'task-running',
       scheduled,
-      submitted: last.type === 'TaskSubmitted',
+      submitted: lastStep === 'Submitted',
       ...(tokenWait ? { tokenWait } : {}),
     });
   }

@@ -21,8 +21,8 @@ import type {
   Template,
   WaitState,
 } from './definition.ts';
-import { readCursor as readTaskCursor, waitingAt } from './cursor.ts';
-import type { Cursor } from './cursor.ts';
+import { readCursor, taskEventType, taskStep, waitingAt } from './cursor.ts';
+import type { Cursor, TaskStep } from './cursor.ts';
 import { STATES_ERRORS, StatesError, errorMatches, isTerminalError, toStatesError } from './errors.ts';
 import {
   DEFAULT_EVALUATION_LIMITS,
@@ -1403,9 +1403,6 @@ export class WorkflowEngine {
   }
 }
 
-type TaskStep = 'Scheduled' | 'Started' | 'Submitted' | 'Succeeded' | 'Failed' | 'TimedOut';
-const LAMBDA_FUNCTION = 'LambdaFunction';
-
 /**
  * Adds a Task attempt's event. Step Functions names the events of a Task whose Resource is a Lambda
  * function ARN `LambdaFunction*`, with the function ARN and the event as `input`; other Tasks' are
@@ -1420,31 +1417,15 @@ function addTaskEvent(
 ): HistoryEvent {
   if (!isLambdaFunctionArn(state.resource))
     return batch.add(
-      `Task${step}`,
+      taskEventType(step, false),
       state.name,
       { ...describeResource(state.resource), ...details },
       timestamp,
     );
-  if (step !== 'Scheduled') return batch.add(`${LAMBDA_FUNCTION}${step}`, state.name, details, timestamp);
+  if (step !== 'Scheduled') return batch.add(taskEventType(step, true), state.name, details, timestamp);
   const { region: _region, parameters, ...rest } = details;
   const scheduled = { resource: state.resource, input: parameters ?? null, ...rest };
-  return batch.add(`${LAMBDA_FUNCTION}Scheduled`, state.name, scheduled, timestamp);
-}
-
-/** The step a Task* or LambdaFunction* event records, if it is one. */
-function taskStep(type: string): string | undefined {
-  if (type.startsWith('Task') && !type.endsWith('StateEntered') && !type.endsWith('StateExited'))
-    return type.slice('Task'.length);
-  return type.startsWith(LAMBDA_FUNCTION) ? type.slice(LAMBDA_FUNCTION.length) : undefined;
-}
-
-/** cursor.ts reads a Task attempt by its Task* events; a Lambda function's are the same steps. */
-function readCursor(tail: ExecutionTail, state: State, now: string): Cursor {
-  if (!tail.events.some((e) => e.type.startsWith(LAMBDA_FUNCTION))) return readTaskCursor(tail, state, now);
-  const events = tail.events.map((e) =>
-    e.type.startsWith(LAMBDA_FUNCTION) ? { ...e, type: `Task${taskStep(e.type)}` } : e,
-  );
-  return readTaskCursor({ ...tail, events }, state, now);
+  return batch.add(taskEventType('Scheduled', true), state.name, scheduled, timestamp);
 }
 
 function isStateMachine(value: unknown): value is StateMachine {
