@@ -561,18 +561,18 @@ export class LifecycleService {
    * ran is revoked), each until it ends or waits again; returns the request ids it drove.
    */
   async resumeDue(): Promise<string[]> {
-    const requestOf = async (executionId: string) =>
-      (
-        await this.store.db
-          .selectFrom('access_requests')
-          .select('id')
-          .where('execution_id', '=', executionId)
-          .executeTakeFirst()
-      )?.id;
-    const driven = await this.executions.resumeDue(async (name) => (await requestOf(name)) !== undefined);
-    const ids: string[] = [];
-    for (const name of driven) ids.push((await requestOf(name))!);
-    return ids;
+    // Execution name → request id, for the lifecycle's executions (not `grantflow workflow run`'s).
+    const requests = new Map<string, string>();
+    const driven = await this.executions.resumeDue(async (name) => {
+      const row = await this.store.db
+        .selectFrom('access_requests')
+        .select('id')
+        .where('execution_id', '=', name)
+        .executeTakeFirst();
+      if (row) requests.set(name, row.id);
+      return row !== undefined;
+    });
+    return driven.map((name) => requests.get(name)!);
   }
 
   async #row(id: string): Promise<AccessRequestRow> {

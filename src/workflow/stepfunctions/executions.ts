@@ -25,7 +25,12 @@ export interface StepFunctionsTarget {
   readonly driveTimeoutMs?: number;
 }
 
-const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+/** The region of a state machine ARN, or undefined when the text is not one. */
+export function stateMachineRegion(arn: string): string | undefined {
+  return STATE_MACHINE_ARN.exec(arn)?.[1];
+}
 
 /** Task events after which a Task state no longer waits on what it scheduled. */
 const TASK_ENDED = new Set([
@@ -58,7 +63,7 @@ export class StepFunctionsExecutions implements LifecycleExecutions {
   readonly #driveTimeoutMs: number;
 
   constructor(target: StepFunctionsTarget) {
-    if (!STATE_MACHINE_ARN.test(target.stateMachineArn))
+    if (stateMachineRegion(target.stateMachineArn) === undefined)
       throw new RangeError(`"${target.stateMachineArn}" is not a Step Functions state machine ARN`);
     this.#client = target.client;
     this.#stateMachineArn = target.stateMachineArn;

@@ -7,6 +7,7 @@
 // The region is the state machine's; credentials are the AWS SDK's usual chain, or the
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) of the given environment.
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachineRegion } from './executions.ts';
 import type { StepFunctionsTarget } from './executions.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -14,9 +15,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function stepFunctionsTargetFromEnv(env: Env): StepFunctionsTarget | undefined {
   const arn = env.GRANTFLOW_STATE_MACHINE_ARN;
   if (arn === undefined || arn === '') return undefined;
-  const region = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/.exec(
-    arn,
-  )?.[1];
+  const region = stateMachineRegion(arn);
   if (region === undefined)
     throw new RangeError(
       `GRANTFLOW_STATE_MACHINE_ARN "${arn}" is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`,
