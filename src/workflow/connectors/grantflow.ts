@@ -76,6 +76,19 @@ export function policyHash(document: string): string {
   return createHash('sha256').update(document, 'utf8').digest('hex');
 }
 
+/**
+ * A granted policy with its end moved (extendPolicy), as the text that is hashed, approved and
+ * attached: one serialization for the workflow's harden step and for extensions, so a hash bound
+ * by one is the hash of what the other attaches.
+ */
+export function extendedPolicyText(
+  policy: PolicyDocument,
+  options: Parameters<typeof extendPolicy>[1],
+): { document: string; hash: string } {
+  const document = JSON.stringify(extendPolicy(policy, options), null, 2);
+  return { document, hash: policyHash(document) };
+}
+
 const FIELD_COLUMNS = {
   outcome: 'outcome',
   policyDocument: 'policy_document',
@@ -302,16 +315,12 @@ export function grantflowConnectors(options: GrantflowConnectorOptions): Connect
       } catch (err) {
         throw new StatesError('Grantflow.InvalidArguments', `PolicyDocument: ${(err as Error).message}`);
       }
-      const document = JSON.stringify(
-        extendPolicy(policy, {
-          previousExpiresAt,
-          expiresAt,
-          principalArn: text(a.PrincipalArn, 'PrincipalArn'),
-        }),
-        null,
-        2,
-      );
-      return { PolicyDocument: document, PolicyHash: policyHash(document), ExpiresAt: iamDate(expiresAt) };
+      const { document, hash } = extendedPolicyText(policy, {
+        previousExpiresAt,
+        expiresAt,
+        principalArn: text(a.PrincipalArn, 'PrincipalArn'),
+      });
+      return { PolicyDocument: document, PolicyHash: hash, ExpiresAt: iamDate(expiresAt) };
     },
 
     'arn:aws:states:::grantflow:record': record,

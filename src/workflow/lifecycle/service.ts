@@ -9,7 +9,7 @@ import type { IamBackend } from '../../cloud/index.ts';
 import type { Drafter } from '../../generate/drafter.ts';
 import type { GuardConfig } from '../../generate/guard.ts';
 import definition from '../definitions/grantflow-lifecycle.asl.json' with { type: 'json' };
-import { extendPolicy, iamDate } from '../../generate/harden.ts';
+import { iamDate } from '../../generate/harden.ts';
 import type { PolicyDocument } from '../../generate/policy-document.ts';
 import { DEFAULT_LIMITS, parseAccessRequest } from '../../generate/request.ts';
 import type { RequestLimits } from '../../generate/request.ts';
@@ -22,8 +22,8 @@ import { defaultConnectors } from '../connectors/index.ts';
 import type { BedrockModel } from '../connectors/bedrock.ts';
 import {
   TERMINAL_REQUEST_STATUSES,
+  extendedPolicyText,
   grantflowConnectors,
-  policyHash,
   requestFacts,
 } from '../connectors/grantflow.ts';
 import type { RequestStatus } from '../connectors/grantflow.ts';
@@ -295,15 +295,11 @@ export class LifecycleService {
       );
     const previousExpiresAt = new Date(grant.expires_at);
     const expiresAt = new Date(previousExpiresAt.getTime() + seconds * 1000);
-    const policyDocument = JSON.stringify(
-      extendPolicy(JSON.parse(grant.policy_document) as PolicyDocument, {
-        previousExpiresAt,
-        expiresAt,
-        principalArn: grant.target_iam_identity_arn,
-      }),
-      null,
-      2,
-    );
+    const extended = extendedPolicyText(JSON.parse(grant.policy_document) as PolicyDocument, {
+      previousExpiresAt,
+      expiresAt,
+      principalArn: grant.target_iam_identity_arn,
+    });
     const seed = seedOf(grant, seconds);
     const row = newRequestRow(seed, grant.requester, grant.language, id, this.#clock());
     const newId = row.id;
@@ -328,8 +324,8 @@ export class LifecycleService {
       approvalTimeoutSeconds,
       extension: {
         requestId: id,
-        policyDocument,
-        policyHash: policyHash(policyDocument),
+        policyDocument: extended.document,
+        policyHash: extended.hash,
         previousExpiresAt: iamDate(previousExpiresAt),
         expiresAt: iamDate(expiresAt),
         summary: `Extension of ${id}: the same policy, until ${iamDate(expiresAt)} instead of ${iamDate(previousExpiresAt)}.`,
