@@ -289,105 +289,103 @@ export class KyselyExecutionStore implements ExecutionStore {
 
   /** The statements of one commit, inside a transaction; throws ExecutionConflictError. */
   async #apply(trx: Trx, commit: Commit): Promise<number> {
-    {
-      const { clear = [], ...fields } = commit.update ?? {};
-      const set: Record<string, unknown> = { updated_at: commit.now, version: commit.expectedVersion + 1 };
-      if (fields.status !== undefined) set.status = fields.status;
-      if (fields.output !== undefined) set.output = JSON.stringify(fields.output);
-      if (fields.error !== undefined) set.error = fields.error;
-      if (fields.cause !== undefined) set.cause = fields.cause;
-      if (fields.currentState !== undefined) set.current_state = fields.currentState;
-      if (fields.stateInput !== undefined) set.state_input = JSON.stringify(fields.stateInput);
-      if (fields.variables !== undefined) set.variables = JSON.stringify(fields.variables);
-      if (fields.stoppedAt !== undefined) set.stopped_at = fields.stoppedAt;
-      const column = {
-        currentState: 'current_state',
-        stateInput: 'state_input',
-        output: 'output',
-        error: 'error',
-        cause: 'cause',
-      } as const;
-      for (const key of clear) set[column[key]] = null;
-      const updated = await trx
-        .updateTable('workflow_executions')
-        .set(set)
-        .where('id', '=', commit.id)
-        .where('version', '=', commit.expectedVersion)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) {
-        throw new ExecutionConflictError(
-          `execution ${commit.id} changed since version ${commit.expectedVersion}`,
-        );
-      }
-      await this.#insertEvents(trx, commit.id, commit.events ?? []);
-      for (const { sequence, wakeAt } of commit.updateWaits ?? []) {
+    const { clear = [], ...fields } = commit.update ?? {};
+    const set: Record<string, unknown> = { updated_at: commit.now, version: commit.expectedVersion + 1 };
+    if (fields.status !== undefined) set.status = fields.status;
+    if (fields.output !== undefined) set.output = JSON.stringify(fields.output);
+    if (fields.error !== undefined) set.error = fields.error;
+    if (fields.cause !== undefined) set.cause = fields.cause;
+    if (fields.currentState !== undefined) set.current_state = fields.currentState;
+    if (fields.stateInput !== undefined) set.state_input = JSON.stringify(fields.stateInput);
+    if (fields.variables !== undefined) set.variables = JSON.stringify(fields.variables);
+    if (fields.stoppedAt !== undefined) set.stopped_at = fields.stoppedAt;
+    const column = {
+      currentState: 'current_state',
+      stateInput: 'state_input',
+      output: 'output',
+      error: 'error',
+      cause: 'cause',
+    } as const;
+    for (const key of clear) set[column[key]] = null;
+    const updated = await trx
+      .updateTable('workflow_executions')
+      .set(set)
+      .where('id', '=', commit.id)
+      .where('version', '=', commit.expectedVersion)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) {
+      throw new ExecutionConflictError(
+        `execution ${commit.id} changed since version ${commit.expectedVersion}`,
+      );
+    }
+    await this.#insertEvents(trx, commit.id, commit.events ?? []);
+    for (const { sequence, wakeAt } of commit.updateWaits ?? []) {
+      await trx
+        .updateTable('workflow_waits')
+        .set({ wake_at: wakeAt })
+        .where('execution_id', '=', commit.id)
+        .where('sequence', '=', sequence)
+        .where('completed_at', 'is', null)
+        .execute();
+    }
+    if (commit.completeAllWaits || (commit.completeWaits?.length ?? 0) > 0) {
+      let q = trx
+        .updateTable('workflow_waits')
+        .set({ completed_at: commit.now })
+        .where('execution_id', '=', commit.id)
+        .where('completed_at', 'is', null);
+      if (!commit.completeAllWaits) q = q.where('sequence', 'in', [...commit.completeWaits!]);
+      await q.execute();
+    }
+    if ((commit.insertWaits?.length ?? 0) > 0) {
+      await trx
+        .insertInto('workflow_waits')
+        .values(
+          commit.insertWaits!.map((w) => ({
+            execution_id: commit.id,
+            sequence: w.sequence,
+            state_name: w.stateName,
+            kind: w.kind,
+            wake_at: w.wakeAt ?? null,
+            task_token: w.taskToken ?? null,
+            created_at: w.createdAt,
+            completed_at: w.completedAt ?? null,
+          })),
+        )
+        .execute();
+    }
+    const recorded = Object.entries(commit.recorded ?? {});
+    if (recorded.length > 0) {
+      const existing = new Set(
+        (
+          await trx
+            .selectFrom('workflow_recorded_values')
+            .select('key')
+            .where('execution_id', '=', commit.id)
+            .where(
+              'key',
+              'in',
+              recorded.map(([k]) => k),
+            )
+            .execute()
+        ).map((r) => r.key),
+      );
+      const fresh = recorded.filter(([k]) => !existing.has(k));
+      if (fresh.length > 0) {
         await trx
-          .updateTable('workflow_waits')
-          .set({ wake_at: wakeAt })
-          .where('execution_id', '=', commit.id)
-          .where('sequence', '=', sequence)
-          .where('completed_at', 'is', null)
-          .execute();
-      }
-      if (commit.completeAllWaits || (commit.completeWaits?.length ?? 0) > 0) {
-        let q = trx
-          .updateTable('workflow_waits')
-          .set({ completed_at: commit.now })
-          .where('execution_id', '=', commit.id)
-          .where('completed_at', 'is', null);
-        if (!commit.completeAllWaits) q = q.where('sequence', 'in', [...commit.completeWaits!]);
-        await q.execute();
-      }
-      if ((commit.insertWaits?.length ?? 0) > 0) {
-        await trx
-          .insertInto('workflow_waits')
+          .insertInto('workflow_recorded_values')
           .values(
-            commit.insertWaits!.map((w) => ({
+            fresh.map(([key, value]) => ({
               execution_id: commit.id,
-              sequence: w.sequence,
-              state_name: w.stateName,
-              kind: w.kind,
-              wake_at: w.wakeAt ?? null,
-              task_token: w.taskToken ?? null,
-              created_at: w.createdAt,
-              completed_at: w.completedAt ?? null,
+              key,
+              value: JSON.stringify(value),
+              recorded_at: commit.now,
             })),
           )
           .execute();
       }
-      const recorded = Object.entries(commit.recorded ?? {});
-      if (recorded.length > 0) {
-        const existing = new Set(
-          (
-            await trx
-              .selectFrom('workflow_recorded_values')
-              .select('key')
-              .where('execution_id', '=', commit.id)
-              .where(
-                'key',
-                'in',
-                recorded.map(([k]) => k),
-              )
-              .execute()
-          ).map((r) => r.key),
-        );
-        const fresh = recorded.filter(([k]) => !existing.has(k));
-        if (fresh.length > 0) {
-          await trx
-            .insertInto('workflow_recorded_values')
-            .values(
-              fresh.map(([key, value]) => ({
-                execution_id: commit.id,
-                key,
-                value: JSON.stringify(value),
-                recorded_at: commit.now,
-              })),
-            )
-            .execute();
-        }
-      }
-      return commit.expectedVersion + 1;
     }
+    return commit.expectedVersion + 1;
   }
 
   async heartbeat(id: string, version: number, now: string): Promise<boolean> {
