@@ -14,6 +14,7 @@ import type { HistoryEvent as SfnHistoryEvent, SFNClient } from '@aws-sdk/client
 import type { Json, JsonObject } from '../json.ts';
 import type { ExecutionSummary, HistoryEntry, LifecycleExecutions } from '../lifecycle/executions.ts';
 import type { ExecutionStatus } from '../store.ts';
+import { historyDetailsKey } from './history-details.ts';
 
 export interface StepFunctionsTarget {
   readonly client: SFNClient;
@@ -41,18 +42,11 @@ const TASK_ENDED = new Set([
   'TaskSubmitFailed',
 ]);
 
-/**
- * The execution history's details member of an event: `stateEnteredEventDetails` for every
- * `…StateEntered` (`stateExitedEventDetails` likewise), else named after the type.
- */
+/** The execution history's details member of an event, whatever its type. */
 function detailsOf(event: SfnHistoryEvent): Record<string, unknown> | undefined {
-  const type = event.type!;
-  const key = type.endsWith('StateEntered')
-    ? 'stateEnteredEventDetails'
-    : type.endsWith('StateExited')
-      ? 'stateExitedEventDetails'
-      : `${type[0]!.toLowerCase()}${type.slice(1)}EventDetails`;
-  return (event as unknown as Record<string, Record<string, unknown> | undefined>)[key];
+  return (event as unknown as Record<string, Record<string, unknown> | undefined>)[
+    historyDetailsKey(event.type!)
+  ];
 }
 
 export class StepFunctionsExecutions implements LifecycleExecutions {

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../cloud/emulator/body.ts';
 import { isCloudError } from '../../cloud/errors.ts';
 import { parseAuthorization, verifySignature } from '../../cloud/emulator/sigv4.ts';
 import { DefinitionError } from '../definition.ts';
@@ -22,7 +23,7 @@ import type { Json, JsonObject } from '../json.ts';
 import { WorkflowRunner } from '../runner.ts';
 import { ExecutionExistsError } from '../store.ts';
 import type { ExecutionRow, ExecutionStatus, HistoryEvent } from '../store.ts';
-import { readBody } from '../../cloud/emulator/body.ts';
+import { historyDetailsKey } from './history-details.ts';
 
 export interface LocalStepFunctionsOptions {
   /** The endpoint runs executions on it. */
@@ -525,11 +526,7 @@ function apiEvent(event: HistoryEvent, includeData: boolean): JsonObject {
   };
   // The API has no details for these.
   if (event.type === 'LambdaFunctionStarted') return base;
-  const key = event.type.endsWith('StateEntered')
-    ? 'stateEnteredEventDetails'
-    : event.type.endsWith('StateExited')
-      ? 'stateExitedEventDetails'
-      : `${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`;
+  const key = historyDetailsKey(event.type);
   const details: JsonObject = {};
   for (const [field, value] of Object.entries(event.details)) {
     // The engine notes the state machine on ExecutionStarted; the API's event has no such field.
