@@ -42,25 +42,46 @@ export const REQUEST_FIELD_NAMES = [
   'resourceAccount',
   'context',
 ] as const;
-const FIELD_BYTES = REQUEST_FIELD_NAMES.map((f) => Buffer.from(f, 'latin1'));
+/**
+ * Each field's name followed by its closing quote, as little-endian words and the bytes after the
+ * last whole word: a name is recognized by comparing a few words. The quote makes it exact: bytes
+ * equal to `principal"` are the string "principal", not a longer or an escaped one.
+ */
+interface FieldKey {
+  readonly words: Int32Array;
+  readonly tail: Uint8Array;
+  readonly length: number;
+}
+const FIELD_KEYS: readonly FieldKey[] = REQUEST_FIELD_NAMES.map((name) => {
+  const bytes = Buffer.from(`${name}"`, 'latin1');
+  const whole = bytes.length >> 2;
+  const words = new Int32Array(whole);
+  for (let i = 0; i < whole; i++) words[i] = bytes.readInt32LE(i * 4);
+  return { words, tail: bytes.subarray(whole * 4), length: bytes.length };
+});
 
-/** The request field a name of this length and first letter can be, or -1. */
-function fieldByLength(length: number, first: number): number {
-  switch (length) {
-    case 9:
-      return PRINCIPAL;
-    case 13:
-      return first === 112 /* p */ ? PRINCIPAL_KIND : SESSION_ISSUER;
-    case 15:
-      return RESOURCE_ACCOUNT;
-    case 6:
-      return ACTION;
-    case 8:
-      return RESOURCE;
-    case 7:
-      return CONTEXT;
+const P_FIELDS = [PRINCIPAL, PRINCIPAL_KIND];
+const R_FIELDS = [RESOURCE, RESOURCE_ACCOUNT];
+const A_FIELDS = [ACTION];
+const C_FIELDS = [CONTEXT];
+const S_FIELDS = [SESSION_ISSUER];
+const NO_FIELDS: readonly number[] = [];
+
+/** The fields whose name starts with this byte. */
+function fieldsStartingWith(first: number): readonly number[] {
+  switch (first) {
+    case 112 /* p */:
+      return P_FIELDS;
+    case 114 /* r */:
+      return R_FIELDS;
+    case 97 /* a */:
+      return A_FIELDS;
+    case 99 /* c */:
+      return C_FIELDS;
+    case 115 /* s */:
+      return S_FIELDS;
     default:
-      return -1;
+      return NO_FIELDS;
   }
 }
 
@@ -73,12 +94,6 @@ interface RequestFields {
   resource: string;
   resourceAccount: string | undefined;
   context: Record<string, ContextValue> | undefined;
-}
-
-/** Whether the bytes at `at` are those of `expected`. */
-function sameBytes(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
-  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
-  return true;
 }
 
 /**
@@ -316,16 +331,31 @@ export class RequestReader {
 
   /** The request field whose quoted name is at `pos`, with `pos` past it; -1 for any other. */
   private field(): number {
+    const at = this.pos + 1;
+    if (this.byteAt(at - 1) !== QUOTE) return -1;
+    const candidates = fieldsStartingWith(this.byteAt(at));
+    for (let c = 0; c < candidates.length; c++) {
+      const key = FIELD_KEYS[candidates[c]!]!;
+      if (this.isKey(at, key)) {
+        this.pos = at + key.length;
+        return candidates[c]!;
+      }
+    }
+    // Another name, or an escaped one: the general path reads (or refuses) it.
+    return -1;
+  }
+
+  /** Whether the bytes at `at` are the key's, before the limit. */
+  private isKey(at: number, key: FieldKey): boolean {
+    if (at + key.length > this.limit) return false;
+    const view = this.view;
+    const words = key.words;
+    for (let i = 0; i < words.length; i++) if (view.getInt32(at + i * 4, true) !== words[i]) return false;
     const bytes = this.bytes;
-    const at = this.pos;
-    if (this.byteAt(at) !== QUOTE) return -1;
-    let end = at + 1;
-    while (end < this.limit && bytes[end] !== QUOTE && bytes[end] !== BACKSLASH) end++;
-    if (this.byteAt(end) !== QUOTE) return -1; // an escaped name: the general path reads it
-    const f = fieldByLength(end - at - 1, bytes[at + 1]!);
-    if (f < 0 || !sameBytes(bytes, at + 1, FIELD_BYTES[f]!)) return -1;
-    this.pos = end + 1;
-    return f;
+    const tail = key.tail;
+    const from = at + words.length * 4;
+    for (let i = 0; i < tail.length; i++) if (bytes[from + i] !== tail[i]) return false;
+    return true;
   }
 
   /** Index just past the string that opens at `at` (escapes skipped, not read), or -1. */
