@@ -182,6 +182,30 @@ describe('RequestReader', () => {
     expect(again).toBe(a);
   });
 
+  it('finds a value again only by the bytes that end it', () => {
+    const reader = new RequestReader();
+    // Values that do not end at their first quote or brace are read in full every time, alike.
+    const texts = [
+      withContext('{"k":"a}b","n":1}'),
+      withContext('{"k":"say \\"hi\\"","j":"}"}'),
+      `{"principal":"arn:aws:iam::111122223333:user/a\\"b","action":"s3:GetObject","resource":"*"}`,
+      withContext('{"k":"a\\\\"}'),
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const text of texts) expect(agrees(reader, text, '}'), text).toBeDefined();
+    }
+    // A value read before, followed by more than its text: the first quote or brace is not the end.
+    expect(agrees(reader, `{${BASE},"context":{"k":"a"}}`, '}')).toBeDefined();
+    for (const text of [
+      `{"principal":"arn:aws:iam::111122223333:user/alice"x","action":"s3:GetObject","resource":"*"}`,
+      `{${BASE},"context":{"k":"a"}}}`,
+      `{${BASE},"context":{"k":"a"},}`,
+    ]) {
+      const mine = read(reader, text, '{"request":', '}');
+      expect(mine?.text === text, text).toBe(false);
+    }
+  });
+
   it('agrees with JSON.parse on random requests, and on random damage to them', () => {
     let seed = 7;
     const rand = (n: number) => {

@@ -9,9 +9,12 @@
 // accept, giving an equal request.
 //
 // Values repeat from line to line (principals, actions, context keys, whole contexts), so strings
-// without escapes or non-ASCII bytes, and context objects, come from tables keyed by their exact
-// bytes: a repeated value is neither decoded nor allocated again, and Map lookups by a repeated
-// string (callers, action plans, IP addresses) find its hash already computed.
+// and context objects come from tables keyed by their exact bytes: a repeated value is neither
+// decoded nor allocated again, and Map lookups by a repeated string (callers, action plans, IP
+// addresses) find its hash already computed. A value is looked up by the bytes up to the first
+// byte that can end it (a quote, a closing brace) before it is read in full: JSON values end where
+// their text says, so bytes equal to those of a value read before, end included, are that value.
+// Only values that end at that first byte are kept; any other is read in full every time.
 import { PRINCIPAL_KINDS } from './types.ts';
 import type { ContextScalar, ContextValue, EvaluationRequest, PrincipalKind } from './types.ts';
 
@@ -23,6 +26,9 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
+/** A quote and a closing brace in each of four bytes, for indexOfByte. */
+const QUOTES = 0x22222222;
+const CLOSE_BRACES = 0x7d7d7d7d;
 
 // Request fields, told apart by their bytes.
 const PRINCIPAL = 0;
@@ -358,6 +364,19 @@ export class RequestReader {
     return true;
   }
 
+  /**
+   * Index of the first `byte` at or after `i`, before the limit, or -1; `word` is that byte four
+   * times over. Four bytes at a time, as stringEnd.
+   */
+  private indexOfByte(byte: number, word: number, i: number): number {
+    const view = this.view;
+    const limit = this.limit;
+    while (i + 4 <= limit && (zeroIn(view.getInt32(i, true) ^ word) & 0x80808080) === 0) i += 4;
+    const bytes = this.bytes;
+    for (; i < limit; i++) if (bytes[i] === byte) return i;
+    return -1;
+  }
+
   /** Index just past the string that opens at `at` (escapes skipped, not read), or -1. */
   private stringEnd(at: number): number {
     const bytes = this.bytes;
@@ -379,19 +398,27 @@ export class RequestReader {
   private string(): string | undefined {
     const at = this.pos;
     if (this.byteAt(at) !== QUOTE) return undefined;
+    const start = at + 1;
+    const quote = this.indexOfByte(QUOTE, QUOTES, start);
+    if (quote < 0) return undefined;
+    const length = quote - start;
+    const strings = this.strings;
+    const kept = length <= strings.maxLength;
+    let hash = 0;
+    if (kept) {
+      hash = hashBytes(this.view, start, length);
+      const s = strings.find(this.view, start, length, hash);
+      if (s !== undefined) {
+        this.pos = quote + 1;
+        return s;
+      }
+    }
     const end = this.stringEnd(at);
     if (end < 0) return undefined;
     this.pos = end;
-    const start = at + 1;
-    const length = end - 1 - start;
-    const strings = this.strings;
-    if (length > strings.maxLength) return this.decode(at, end);
-    const hash = hashBytes(this.view, start, length);
-    let s = strings.find(this.view, start, length, hash);
-    if (s === undefined) {
-      s = this.decode(at, end);
-      if (s !== undefined) strings.add(this.bytes, start, length, hash, s);
-    }
+    const s = this.decode(at, end);
+    // Kept when its first quote byte closes it (an escaped quote inside would not be found again).
+    if (s !== undefined && kept && end === quote + 1) strings.add(this.bytes, start, length, hash, s);
     return s;
   }
 
@@ -419,44 +446,27 @@ export class RequestReader {
     }
   }
 
-  /** Index just past the object or list at `at` (strings skipped), or -1 when it does not end. */
-  private compoundEnd(at: number): number {
-    const bytes = this.bytes;
-    let depth = 0;
-    for (let i = at; i < this.limit;) {
-      const c = bytes[i]!;
-      if (c === QUOTE) {
-        i = this.stringEnd(i);
-        if (i < 0) return -1;
-        continue;
-      }
-      if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        if (--depth === 0) return i + 1;
-      } else if (c < 32 && c !== 9) return -1; // not in a line, nor whitespace the reader takes
-      i++;
-    }
-    return -1;
-  }
-
   /**
-   * The context object at `pos`. One whose bytes were read before is that same object: the bytes
-   * of a kept context were checked by reading them, so identical bytes need no check.
+   * The context object at `pos`. Its values are scalars or lists of them, so it usually ends at its
+   * first closing brace: one whose bytes up to there were read before is that same object (the
+   * bytes of a kept context were checked by reading them).
    */
   private context(): Record<string, ContextValue> | undefined {
     const start = this.pos;
-    const end = this.compoundEnd(start);
+    const brace = this.indexOfByte(CLOSE_BRACE, CLOSE_BRACES, start);
     const contexts = this.contexts;
-    const length = end - start;
-    if (end < 0 || length > contexts.maxLength) return this.readContext();
+    const length = brace + 1 - start;
+    if (brace < 0 || length > contexts.maxLength) return this.readContext();
     const hash = hashBytes(this.view, start, length);
     const kept = contexts.find(this.view, start, length, hash);
     if (kept !== undefined) {
-      this.pos = end;
+      this.pos = brace + 1;
       return kept;
     }
     const context = this.readContext();
-    if (context !== undefined && this.pos === end) contexts.add(this.bytes, start, length, hash, context);
+    // Kept when it ends at that brace (not when one of its strings holds a brace).
+    if (context !== undefined && this.pos === brace + 1)
+      contexts.add(this.bytes, start, length, hash, context);
     return context;
   }
 
