@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { listAuditLog } from '../src/store/audit-log.ts';
 import { storedTime } from '../src/store/schema.ts';
+import { DatabaseSecretError, databaseUrlFromSecret } from '../src/workflow/stepfunctions/database-secret.ts';
 import { openTasksRuntime } from '../src/workflow/stepfunctions/lambda-handler.ts';
+import { SECRETS_FAKE_CREDENTIALS, startSecretsManagerFake } from './fakes/secrets-manager.ts';
 import { createTestDatabase, ENGINES } from './helpers/store-databases.ts';
 
 const EXECUTION = {
@@ -14,10 +16,67 @@ const EXECUTION = {
 
 describe('openTasksRuntime refuses what cannot work on Lambda', () => {
   it('needs a shared PostgreSQL or MySQL database', async () => {
-    await expect(openTasksRuntime({}, '/tmp')).rejects.toThrow(/GRANTFLOW_DATABASE_URL must name/);
+    const needs = /GRANTFLOW_DATABASE_URL \(or the secret GRANTFLOW_DATABASE_URL_SECRET names\) must name/;
+    await expect(openTasksRuntime({}, '/tmp')).rejects.toThrow(needs);
     await expect(openTasksRuntime({ GRANTFLOW_DATABASE_URL: 'sqlite:/tmp/x.db' }, '/tmp')).rejects.toThrow(
-      /GRANTFLOW_DATABASE_URL must name/,
+      needs,
     );
+    await expect(
+      openTasksRuntime(
+        { GRANTFLOW_DATABASE_URL: 'postgres://a@h/d', GRANTFLOW_DATABASE_URL_SECRET: 'grantflow-db' },
+        '/tmp',
+      ),
+    ).rejects.toThrow(/not both/);
+  });
+
+  it('reads the database URL from a Secrets Manager secret, and says why it cannot', async () => {
+    const password = 'pa55-w0rd-never-shown';
+    const fake = await startSecretsManagerFake([
+      { name: 'grantflow-db', text: `postgres://grantflow:${password}@127.0.0.1:1/grantflow\n` },
+      { name: 'not-a-url', text: `{"username":"grantflow","password":"${password}"}` },
+    ]);
+    const env = {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.url,
+      AWS_ACCESS_KEY_ID: SECRETS_FAKE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SECRETS_FAKE_CREDENTIALS.secretAccessKey,
+    };
+    try {
+      // By ARN (its region is where the secret is read), or by name with AWS_REGION.
+      expect(await databaseUrlFromSecret(fake.arnOf('grantflow-db'), env)).toBe(
+        `postgres://grantflow:${password}@127.0.0.1:1/grantflow`,
+      );
+      expect(await databaseUrlFromSecret('grantflow-db', { ...env, AWS_REGION: fake.region })).toMatch(
+        /^postgres:\/\//,
+      );
+      expect(fake.requests.map((r) => r.body)).toEqual([
+        { SecretId: fake.arnOf('grantflow-db') },
+        { SecretId: 'grantflow-db' },
+      ]);
+      await expect(databaseUrlFromSecret('grantflow-db', env)).rejects.toThrow(
+        /give its ARN, or set AWS_REGION/,
+      );
+      // The errors name the secret and the service's answer, never the secret's text.
+      const notFound = databaseUrlFromSecret('missing', { ...env, AWS_REGION: fake.region });
+      await expect(notFound).rejects.toThrow(/cannot read the secret missing: ResourceNotFoundException/);
+      const notUrl = await databaseUrlFromSecret(fake.arnOf('not-a-url'), env).catch((err: Error) => err);
+      expect(notUrl).toBeInstanceOf(DatabaseSecretError);
+      expect((notUrl as Error).message).toMatch(/must hold the database URL as its text/);
+      expect((notUrl as Error).message).not.toContain(password);
+      const badKey = { ...env, AWS_SECRET_ACCESS_KEY: 'wrong' };
+      await expect(databaseUrlFromSecret(fake.arnOf('grantflow-db'), badKey)).rejects.toThrow(
+        /SignatureDoesNotMatch|InvalidSignatureException/,
+      );
+      // The runtime uses it: the database named there is opened (and is not reachable here).
+      const opened = await openTasksRuntime(
+        { ...env, GRANTFLOW_DATABASE_URL_SECRET: fake.arnOf('grantflow-db'), GRANTFLOW_NOTIFY_LOG: 'off' },
+        '/tmp',
+      ).catch((err: Error) => err);
+      expect(opened).toBeInstanceOf(Error);
+      expect((opened as Error).message).not.toMatch(/must name|secret/);
+      expect((opened as Error).message).not.toContain(password);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('names an unknown drafter provider before it opens anything', async () => {

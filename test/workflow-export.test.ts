@@ -343,9 +343,31 @@ describe('exportStepFunctions on other definitions', () => {
     };
     expect(fn.Runtime).toMatch(/^nodejs\d+\.x$/);
     expect(fn.Role).toEqual({ 'Fn::GetAtt': ['TasksFunctionRole', 'Arn'] });
-    expect(fn.Environment.Variables.GRANTFLOW_DATABASE_URL).toEqual({ Ref: 'DatabaseUrl' });
+    // The database URL stays in Secrets Manager: the function gets the secret's ARN, its role may
+    // read that secret alone.
+    expect(fn.Environment.Variables.GRANTFLOW_DATABASE_URL).toBeUndefined();
+    expect(fn.Environment.Variables.GRANTFLOW_DATABASE_URL_SECRET).toEqual({ Ref: 'DatabaseUrlSecretArn' });
     expect(fn.Environment.Variables.GRANTFLOW_NOTIFY_SNS_TOPIC_ADMINS).toEqual({ Ref: 'AdminTopic' });
-    expect(Parameters.DatabaseUrl).toMatchObject({ NoEcho: true });
+    const pattern = new RegExp(
+      (Parameters.DatabaseUrlSecretArn as { AllowedPattern: string }).AllowedPattern,
+    );
+    expect(
+      pattern.test('arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:grantflow-db-AbCdEf'),
+    ).toBe(true);
+    expect(pattern.test('postgres://grantflow:password@db/grantflow')).toBe(false);
+    const rolePolicy = (
+      Resources.TasksFunctionRole!.Properties as {
+        Policies: {
+          PolicyDocument: { Statement: { Sid?: string; Action?: string[]; Resource?: unknown }[] };
+        }[];
+      }
+    ).Policies[0]!.PolicyDocument.Statement;
+    expect(rolePolicy.find((st) => st.Sid === 'DatabaseUrl')).toEqual({
+      Sid: 'DatabaseUrl',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [{ Ref: 'DatabaseUrlSecretArn' }],
+    });
     expect(Object.keys(Parameters)).toEqual(expect.arrayContaining(['TasksCodeS3Bucket', 'TasksCodeS3Key']));
     expect(Outputs.TasksFunctionArn).toBeDefined();
     // Every Ref and GetAtt names a parameter, a resource or a pseudo parameter.
@@ -365,7 +387,7 @@ describe('exportStepFunctions on other definitions', () => {
     expect(result.rewritten).toEqual([]);
     expect(result.definition).toEqual(SEED);
     expect(result.template.Resources.TasksFunction).toBeUndefined();
-    expect(result.template.Parameters.DatabaseUrl).toBeUndefined();
+    expect(result.template.Parameters.DatabaseUrlSecretArn).toBeUndefined();
   });
 });
 

@@ -226,12 +226,11 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
           "The S3 bucket holding the tasks function's code (the zip README's deployment section builds).",
       },
       TasksCodeS3Key: { Type: 'String', MinLength: 1, Description: "The zip's key in that bucket." },
-      DatabaseUrl: {
+      DatabaseUrlSecretArn: {
         Type: 'String',
-        NoEcho: true,
-        AllowedPattern: '^(postgres|postgresql|mysql)://.+$',
+        AllowedPattern: '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$',
         Description:
-          "The database grantflow's service uses (postgres://… or mysql://…): the tasks function records each request's steps there.",
+          "The Secrets Manager secret whose text is the URL of the database grantflow's service uses (postgres://… or mysql://…): the tasks function records each request's steps there.",
       },
       Provider: {
         Type: 'String',
@@ -267,7 +266,7 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
         Type: 'AWS::IAM::Role',
         Properties: {
           Description:
-            "grantflow's tasks function: its logs, the notification topics, and the drafter's model.",
+            "grantflow's tasks function: its logs, the database's secret, the notification topics, and the drafter's model.",
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [
@@ -304,6 +303,12 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
                     Effect: 'Allow',
                     Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
                     Resource: [{ 'Fn::Sub': logGroupArn }, { 'Fn::Sub': `${logGroupArn}:*` }],
+                  },
+                  {
+                    Sid: 'DatabaseUrl',
+                    Effect: 'Allow',
+                    Action: ['secretsmanager:GetSecretValue'],
+                    Resource: [{ Ref: 'DatabaseUrlSecretArn' }],
                   },
                   {
                     Sid: 'Notify',
@@ -348,7 +353,7 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
           MemorySize: 1024,
           Environment: {
             Variables: {
-              GRANTFLOW_DATABASE_URL: { Ref: 'DatabaseUrl' },
+              GRANTFLOW_DATABASE_URL_SECRET: { Ref: 'DatabaseUrlSecretArn' },
               GRANTFLOW_PROVIDER: { Ref: 'Provider' },
               GRANTFLOW_BEDROCK_MODEL_ID: { Ref: 'BedrockModelId' },
               GRANTFLOW_NOTIFY_SNS_TOPIC_REQUESTER: { Ref: 'RequesterTopic' },

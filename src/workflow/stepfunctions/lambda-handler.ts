@@ -2,7 +2,10 @@
 // --target stepfunctions`). Its configuration is the environment, with the names the CLI reads:
 //
 //   GRANTFLOW_DATABASE_URL   the store grantflow's other processes share: postgres://… or mysql://…
-//                            (required: a Lambda's disk does not outlive it, so no SQLite)
+//                            (a Lambda's disk does not outlive it, so no SQLite)
+//   GRANTFLOW_DATABASE_URL_SECRET
+//                            or the ARN of a Secrets Manager secret holding that URL (what the
+//                            deployed template gives: see database-secret.ts); one of the two
 //   GRANTFLOW_PROVIDER       the drafter's LLM provider (bedrock, bedrock-converse, anthropic,
 //                            openai) with that provider's variables; unset: the offline drafter
 //   GRANTFLOW_NOTIFY_*       notification channels (SNS topics, Slack, webhook, e-mail, log)
@@ -16,6 +19,7 @@ import { openStore, storeConfigFor } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
 import { grantflowConnectors } from '../connectors/grantflow.ts';
 import type { Json } from '../json.ts';
+import { databaseUrlFromSecret } from './database-secret.ts';
 import { tasksFunction } from './tasks-function.ts';
 import type { TasksFunction, TasksFunctionContext } from './tasks-function.ts';
 
@@ -29,12 +33,17 @@ export interface TasksRuntime {
 
 /** Builds the tasks function from the environment (exported for tests and other hosts). */
 export async function openTasksRuntime(env: Env = process.env, cwd = process.cwd()): Promise<TasksRuntime> {
-  const config = storeConfigFor({ env, cwd });
-  if (!env.GRANTFLOW_DATABASE_URL || config.kind === 'sqlite')
-    throw new Error(
-      'GRANTFLOW_DATABASE_URL must name the shared PostgreSQL or MySQL database (postgres://… or mysql://…)',
-    );
+  const secret = env.GRANTFLOW_DATABASE_URL_SECRET;
+  if (secret && env.GRANTFLOW_DATABASE_URL)
+    throw new Error('set GRANTFLOW_DATABASE_URL or GRANTFLOW_DATABASE_URL_SECRET, not both');
   const drafter = await drafterFrom(env);
+  const url = secret ? await databaseUrlFromSecret(secret, env) : env.GRANTFLOW_DATABASE_URL;
+  const config = storeConfigFor({ env: { ...env, GRANTFLOW_DATABASE_URL: url }, cwd });
+  if (!url || config.kind === 'sqlite')
+    throw new Error(
+      'GRANTFLOW_DATABASE_URL (or the secret GRANTFLOW_DATABASE_URL_SECRET names) must name the shared ' +
+        'PostgreSQL or MySQL database (postgres://… or mysql://…)',
+    );
   const store = await openStore(config);
   try {
     // SNS notifications publish through the AWS backend; the other channels need no backend.
