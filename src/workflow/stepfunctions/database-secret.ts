@@ -2,6 +2,8 @@
 // function the secret's ARN (GRANTFLOW_DATABASE_URL_SECRET), not the URL: the database password is
 // then neither in the function's configuration, which lambda:GetFunctionConfiguration shows, nor in
 // the stack's parameters. The secret's text (SecretString) is the URL itself.
+import { credentialsFromEnv } from './env-credentials.ts';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** A secret's ARN; its region is where the secret must be read. */
@@ -28,15 +30,7 @@ export async function databaseUrlFromSecret(secretId: string, env: Env): Promise
   const client = new SecretsManagerClient({
     region,
     ...(endpoint ? { endpoint } : {}),
-    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          },
-        }
-      : {}),
+    ...credentialsFromEnv(env),
   });
   let text: string | undefined;
   try {

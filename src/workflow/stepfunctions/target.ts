@@ -7,6 +7,7 @@
 // The region is the state machine's; credentials are the AWS SDK's usual chain, or the
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) of the given environment.
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { credentialsFromEnv } from './env-credentials.ts';
 import { stateMachineRegion } from './executions.ts';
 import type { StepFunctionsTarget } from './executions.ts';
 
@@ -23,18 +24,8 @@ export function stepFunctionsTargetFromEnv(env: Env): StepFunctionsTarget | unde
   const endpoint = env.GRANTFLOW_STEPFUNCTIONS_ENDPOINT;
   if (endpoint !== undefined && endpoint !== '' && !URL.canParse(endpoint))
     throw new RangeError(`GRANTFLOW_STEPFUNCTIONS_ENDPOINT "${endpoint}" is not a URL`);
-  const keys =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          credentials: {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          },
-        }
-      : {};
   return {
-    client: new SFNClient({ region, ...(endpoint ? { endpoint } : {}), ...keys }),
+    client: new SFNClient({ region, ...(endpoint ? { endpoint } : {}), ...credentialsFromEnv(env) }),
     stateMachineArn: arn,
   };
 }
