@@ -48,7 +48,7 @@ describe('openTasksRuntime refuses what cannot work on Lambda', () => {
       expect(await databaseUrlFromSecret('grantflow-db', { ...env, AWS_REGION: fake.region })).toMatch(
         /^postgres:\/\//,
       );
-      expect(fake.requests.map((r) => r.body)).toEqual([
+      expect(fake.requests.map((r) => r.json)).toEqual([
         { SecretId: fake.arnOf('grantflow-db') },
         { SecretId: 'grantflow-db' },
       ]);

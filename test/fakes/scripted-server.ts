@@ -88,10 +88,18 @@ export class ScriptedServer {
   private readonly server: Server | ReturnType<typeof createH2cServer>;
   private readonly sessions = new Set<Http2Session>();
   private readonly gatekeeper: Gatekeeper;
-  private readonly onUnscripted: Scripted;
+  private readonly onUnscripted: Scripted | ((request: RecordedRequest) => Scripted);
   private port = 0;
 
-  constructor(gatekeeper: Gatekeeper, onUnscripted: Scripted, options: ScriptedServerOptions = {}) {
+  /**
+   * `onUnscripted` answers when the queue is empty: one fixed response, or one made from the
+   * request (a fake that answers from state of its own rather than from a script).
+   */
+  constructor(
+    gatekeeper: Gatekeeper,
+    onUnscripted: Scripted | ((request: RecordedRequest) => Scripted),
+    options: ScriptedServerOptions = {},
+  ) {
     this.gatekeeper = gatekeeper;
     this.onUnscripted = onUnscripted;
     if (options.protocol === 'h2c') {
@@ -176,7 +184,11 @@ export class ScriptedServer {
       await respond(res, rejection.response);
       return;
     }
-    await respond(res, this.queue.shift() ?? this.onUnscripted);
+    const unscripted = this.onUnscripted;
+    await respond(
+      res,
+      this.queue.shift() ?? (typeof unscripted === 'function' ? unscripted(recorded) : unscripted),
+    );
   }
 }
 
