@@ -102,6 +102,16 @@ function clientWith(credentials: { AccessKeyId: string; SecretAccessKey: string 
 const machine = (states: Record<string, unknown>) =>
   JSON.stringify({ QueryLanguage: 'JSONata', StartAt: Object.keys(states)[0], States: states });
 
+/** One state that waits for a task token, which the `ask` function receives. */
+const HOLD_FOR_ASK = machine({
+  Hold: {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    Arguments: { FunctionName: 'ask', Payload: { token: '{% $states.context.Task.Token %}' } },
+    End: true,
+  },
+});
+
 async function createMachine(name: string, definition: string): Promise<string> {
   const created = await client.send(new CreateStateMachineCommand({ name, definition, roleArn: ROLE }));
   return created.stateMachineArn!;
@@ -345,17 +355,7 @@ describe('the local Step Functions endpoint', () => {
   });
 
   it('starts an execution once for the same name and input while it runs, as StartExecution is idempotent', async () => {
-    const stateMachineArn = await createMachine(
-      'hold',
-      machine({
-        Hold: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Arguments: { FunctionName: 'ask', Payload: { token: '{% $states.context.Task.Token %}' } },
-          End: true,
-        },
-      }),
-    );
+    const stateMachineArn = await createMachine('hold', HOLD_FOR_ASK);
     const start = (input: Json) =>
       client.send(new StartExecutionCommand({ stateMachineArn, name: 'once', input: JSON.stringify(input) }));
     const first = await start({ a: 1 });
@@ -372,17 +372,7 @@ describe('the local Step Functions endpoint', () => {
   });
 
   it('stops an execution', async () => {
-    const stateMachineArn = await createMachine(
-      'stoppable',
-      machine({
-        Hold: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Arguments: { FunctionName: 'ask', Payload: { token: '{% $states.context.Task.Token %}' } },
-          End: true,
-        },
-      }),
-    );
+    const stateMachineArn = await createMachine('stoppable', HOLD_FOR_ASK);
     const { executionArn } = await client.send(
       new StartExecutionCommand({ stateMachineArn, name: 'stop-me' }),
     );
