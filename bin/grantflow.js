@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `grantflow` command: runs the compiled CLI from dist/.
+// Entry point of the `grantflow` command: runs the bundled CLI from dist/cli-bundle/ (built by
+// `npm run build`: see scripts/bundle-cli.ts).
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 
@@ -11,10 +12,10 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(3);
 }
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const entry = new URL('../dist/cli-bundle/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(
-    'grantflow: dist/ is missing; run `npm ci` (or `npm run build`) in the grantflow folder first.\n',
+    'grantflow: dist/cli-bundle/ is missing; run `npm ci` (or `npm run build`) in the grantflow folder first.\n',
   );
   process.exit(3);
 }

@@ -405,6 +405,22 @@ describe('simulate --batch on worker threads', () => {
     expect(stats.workerBlocks).toBeGreaterThan(0);
   });
 
+  it("the bundled command's worker script (dist/cli-bundle) evaluates blocks", async () => {
+    const single = await runOne(1);
+    const stats = newStats();
+    const io = batchIo();
+    (io.io as { stdinStream: CliIo['stdinStream'] }).stdinStream = gatedStdin(stats, 5 * (64 << 10) + 1000);
+    const code = await runBatch('-', io.io, {
+      threads: 2,
+      blockSize: 64 << 10,
+      stats,
+      workerPayoffMs: 0,
+      workerUrl: pathToFileURL(join(repoRoot, 'dist/cli-bundle/simulate-batch-worker.js')),
+    });
+    expect({ code, stdout: io.out(), stderr: io.err() }).toEqual(single);
+    expect(stats.workerBlocks).toBeGreaterThan(0);
+  });
+
   it('reads standard input as it comes, in pieces that cut lines and characters', async () => {
     const single = await runOne(1);
     const r = await runOne(2, 32 << 10, '-', batchIo({ chunks: pieces(input, 7001) }));

@@ -109,7 +109,8 @@ export function parseThreads(value: string | undefined): number {
   return n;
 }
 
-// The compiled command runs dist/cli/*.js; tests run the sources, which Node runs with type stripping.
+// The command runs compiled JavaScript (dist/cli-bundle, or tsc's dist/cli); tests run the sources, which
+// Node runs with type stripping.
 const WORKER_URL = new URL(
   import.meta.url.endsWith('.ts') ? './simulate-batch-worker.ts' : './simulate-batch-worker.js',
   import.meta.url,
