@@ -1,9 +1,9 @@
 // Bundles the `grantflow` command into dist/cli-bundle/ (run by `npm run build`, after tsc).
 //
 // Node's ES module loader spends about half a millisecond on each module it loads; a command loads
-// 25–40 of grantflow's own, so bundling them saves ~10 ms at every start (`simulate --batch` on a
-// small file: 57–63 ms → 50–56 ms). Each command stays a chunk of its own, loaded when run, and
-// dependencies (node_modules) are not bundled: they load from node_modules as before.
+// 25–40 of grantflow's own, so bundling them saves ~10 ms at every start (bench/RESULTS.md: `validate`
+// 85 → 71.5 ms median). Each command stays a chunk of its own, loaded when run, and dependencies
+// are not bundled: they load from node_modules as before.
 //
 // The chunks sit two folders below the package root, as src/cli/*.ts do, so the paths that modules
 // make from import.meta.url (the demo's example request, the batch worker next to the command)
