@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compilePolicySet, decide } from '../src/evaluate/index.ts';
+import type { PolicyInput } from '../src/evaluate/index.ts';
 import { validatePolicy } from '../src/validate/index.ts';
 import { exportStepFunctions, resolvePlaceholders, tasksOf } from '../src/workflow/export/index.ts';
 import { runCli } from './helpers/cli.ts';
@@ -355,6 +357,21 @@ describe('exportStepFunctions on other definitions', () => {
       pattern.test('arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:grantflow-db-AbCdEf'),
     ).toBe(true);
     expect(pattern.test('postgres://grantflow:password@db/grantflow')).toBe(false);
+    // A partial ARN (without the suffix Secrets Manager appends) would match neither the role's
+    // permission nor, with a key of its own, the key's encryption context.
+    expect(pattern.test('arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:grantflow-db')).toBe(
+      false,
+    );
+    const keyPattern = new RegExp(
+      (Parameters.DatabaseUrlSecretKeyArn as { AllowedPattern: string; Default: string }).AllowedPattern,
+    );
+    expect((Parameters.DatabaseUrlSecretKeyArn as { Default: string }).Default).toBe('');
+    expect(keyPattern.test('')).toBe(true);
+    expect(
+      keyPattern.test('arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    ).toBe(true);
+    expect(keyPattern.test('arn:aws:kms:ap-northeast-2:123456789012:alias/grantflow')).toBe(false);
+    expect(keyPattern.test('alias/aws/secretsmanager')).toBe(false);
     const rolePolicy = (
       Resources.TasksFunctionRole!.Properties as {
         Policies: {
@@ -368,6 +385,29 @@ describe('exportStepFunctions on other definitions', () => {
       Action: ['secretsmanager:GetSecretValue'],
       Resource: [{ Ref: 'DatabaseUrlSecretArn' }],
     });
+    // With a key of its own, the secret is decrypted with it: only through Secrets Manager and only
+    // for that secret. Without one (Secrets Manager's own key), the statement is not there.
+    expect(result.template.Conditions.SecretHasOwnKey).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DatabaseUrlSecretKeyArn' }, ''] }],
+    });
+    expect(rolePolicy).toContainEqual({
+      'Fn::If': [
+        'SecretHasOwnKey',
+        {
+          Sid: 'DatabaseUrlKey',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: [{ Ref: 'DatabaseUrlSecretKeyArn' }],
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+              'kms:EncryptionContext:SecretARN': { Ref: 'DatabaseUrlSecretArn' },
+            },
+          },
+        },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
     expect(Object.keys(Parameters)).toEqual(expect.arrayContaining(['TasksCodeS3Bucket', 'TasksCodeS3Key']));
     expect(Outputs.TasksFunctionArn).toBeDefined();
     // Every Ref and GetAtt names a parameter, a resource or a pseudo parameter.
@@ -380,6 +420,102 @@ describe('exportStepFunctions on other definitions', () => {
     for (const sub of subs)
       if (!sub.startsWith('AWS::') && sub !== 'GrantflowTasksFunctionArn')
         expect(names.has(sub.split('.')[0]!), sub).toBe(true);
+  });
+
+  it("the tasks function's role reads its database secret, and decrypts it with the secret's own key only through Secrets Manager", () => {
+    const definition = JSON.parse(readFileSync(LIFECYCLE_PATH, 'utf8')) as Record<string, unknown>;
+    const { template } = exportStepFunctions(definition, { name: 'grantflow-lifecycle' });
+    const secret = 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:grantflow-db-AbCdEf';
+    const key = 'arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const role = 'arn:aws:sts::123456789012:assumed-role/grantflow-lifecycle-tasks/fn';
+    const policy = (parameters: Record<string, string>) => {
+      const values: Record<string, string> = {
+        ...parameters,
+        'AWS::Region': 'ap-northeast-2',
+        'AWS::AccountId': '123456789012',
+        'AWS::Partition': 'aws',
+        StateMachineName: 'grantflow-lifecycle',
+        RequesterTopic: 'arn:aws:sns:ap-northeast-2:123456789012:requester',
+        AdminTopic: 'arn:aws:sns:ap-northeast-2:123456789012:admins',
+        BedrockModelId: 'anthropic.claude',
+        Provider: 'offline',
+      };
+      // The template's intrinsic functions, for the values above.
+      const resolve = (node: unknown): unknown => {
+        if (Array.isArray(node)) return node.map(resolve).filter((v) => v !== undefined);
+        if (node === null || typeof node !== 'object') return node;
+        const o = node as Record<string, unknown>;
+        if ('Ref' in o) return o.Ref === 'AWS::NoValue' ? undefined : values[o.Ref as string];
+        if ('Fn::Sub' in o)
+          return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => values[name]!);
+        if ('Fn::If' in o) {
+          const [condition, yes, no] = o['Fn::If'] as [string, unknown, unknown];
+          const holds = { SecretHasOwnKey: values.DatabaseUrlSecretKeyArn !== '', UsesBedrock: false }[
+            condition as 'SecretHasOwnKey' | 'UsesBedrock'
+          ];
+          return resolve(holds ? yes : no);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
+      };
+      const props = template.Resources.TasksFunctionRole!.Properties as {
+        Policies: { PolicyDocument: unknown }[];
+      };
+      return compilePolicySet({
+        identityPolicies: [resolve(props.Policies[0]!.PolicyDocument) as PolicyInput],
+        // A KMS key's own policy must allow too: the default one leaves it to the account's IAM policies.
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
+        },
+      });
+    };
+    const ask = (
+      set: ReturnType<typeof compilePolicySet>,
+      action: string,
+      resource: string,
+      context: Record<string, string> = {},
+    ) => decide(set, { principal: role, action, resource, context });
+    const viaSecretsManager = {
+      'kms:ViaService': 'secretsmanager.ap-northeast-2.amazonaws.com',
+      'kms:EncryptionContext:SecretARN': secret,
+    };
+
+    const withKey = policy({ DatabaseUrlSecretArn: secret, DatabaseUrlSecretKeyArn: key });
+    expect(ask(withKey, 'secretsmanager:GetSecretValue', secret)).toBe('Allowed');
+    expect(ask(withKey, 'secretsmanager:GetSecretValue', `${secret.slice(0, -6)}XyZ123`)).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(ask(withKey, 'kms:Decrypt', key, viaSecretsManager)).toBe('Allowed');
+    // Not directly, not through another service, not for another secret, not with another key.
+    expect(ask(withKey, 'kms:Decrypt', key)).toBe('ImplicitlyDenied');
+    expect(
+      ask(withKey, 'kms:Decrypt', key, {
+        ...viaSecretsManager,
+        'kms:ViaService': 's3.ap-northeast-2.amazonaws.com',
+      }),
+    ).toBe('ImplicitlyDenied');
+    expect(
+      ask(withKey, 'kms:Decrypt', key, {
+        ...viaSecretsManager,
+        'kms:EncryptionContext:SecretARN': secret.replace('grantflow-db', 'other'),
+      }),
+    ).toBe('ImplicitlyDenied');
+    expect(ask(withKey, 'kms:Decrypt', key.replace('1234abcd', 'ffffffff'), viaSecretsManager)).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(ask(withKey, 'kms:Encrypt', key, viaSecretsManager)).toBe('ImplicitlyDenied');
+
+    // Secrets Manager's own key (the default): no KMS permission at all.
+    const ownKey = policy({ DatabaseUrlSecretArn: secret, DatabaseUrlSecretKeyArn: '' });
+    expect(ask(ownKey, 'secretsmanager:GetSecretValue', secret)).toBe('Allowed');
+    expect(ask(ownKey, 'kms:Decrypt', key, viaSecretsManager)).toBe('ImplicitlyDenied');
   });
 
   it('leaves a definition without grantflow steps as it is, with no tasks function', () => {

@@ -24,7 +24,8 @@ run in grantflow's tasks function on AWS Lambda: in the written definition those
 it (a direct Lambda task, or lambda:invoke.waitForTaskToken with the token in the payload), their
 Arguments passed on unchanged, nothing else changed; the template adds the function (code from
 TasksCodeS3Bucket/TasksCodeS3Key, the database URL from the Secrets Manager secret
-DatabaseUrlSecretArn, optional VPC subnets) and its role.
+DatabaseUrlSecretArn and its KMS key DatabaseUrlSecretKeyArn if it has its own, optional VPC
+subnets) and its role.
 Point grantflow at the stack with GRANTFLOW_STATE_MACHINE_ARN (see the README).
 
 Options:

@@ -228,9 +228,21 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
       TasksCodeS3Key: { Type: 'String', MinLength: 1, Description: "The zip's key in that bucket." },
       DatabaseUrlSecretArn: {
         Type: 'String',
-        AllowedPattern: '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$',
+        // The full ARN, with the six characters Secrets Manager appends to the name: IAM and KMS
+        // match the role's permissions against it.
+        AllowedPattern: '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$',
+        ConstraintDescription:
+          'the full ARN of the secret, as create-secret prints it (ending in - and six characters)',
         Description:
           "The Secrets Manager secret whose text is the URL of the database grantflow's service uses (postgres://… or mysql://…): the tasks function records each request's steps there.",
+      },
+      DatabaseUrlSecretKeyArn: {
+        Type: 'String',
+        Default: '',
+        AllowedPattern: '^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+)?$',
+        ConstraintDescription: "a KMS key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or empty",
+        Description:
+          "The customer managed KMS key that encrypts that secret, if it is not Secrets Manager's own key (aws/secretsmanager): the function may then decrypt with it, through Secrets Manager and for that secret only.",
       },
       Provider: {
         Type: 'String',
@@ -259,6 +271,7 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
       ...base.Conditions,
       InVpc: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'SubnetIds' }] }, ''] }] },
       UsesBedrock: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Provider' }, 'offline'] }] },
+      SecretHasOwnKey: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'DatabaseUrlSecretKeyArn' }, ''] }] },
     },
     Resources: {
       ...base.Resources,
@@ -309,6 +322,26 @@ function withTasksFunctionResources(base: CloudFormationTemplate): CloudFormatio
                     Effect: 'Allow',
                     Action: ['secretsmanager:GetSecretValue'],
                     Resource: [{ Ref: 'DatabaseUrlSecretArn' }],
+                  },
+                  {
+                    // Secrets Manager decrypts the secret with the caller's permission on its key:
+                    // only through Secrets Manager, and only for this secret (its encryption context).
+                    'Fn::If': [
+                      'SecretHasOwnKey',
+                      {
+                        Sid: 'DatabaseUrlKey',
+                        Effect: 'Allow',
+                        Action: ['kms:Decrypt'],
+                        Resource: [{ Ref: 'DatabaseUrlSecretKeyArn' }],
+                        Condition: {
+                          StringEquals: {
+                            'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+                            'kms:EncryptionContext:SecretARN': { Ref: 'DatabaseUrlSecretArn' },
+                          },
+                        },
+                      },
+                      { Ref: 'AWS::NoValue' },
+                    ],
                   },
                   {
                     Sid: 'Notify',
