@@ -1,7 +1,7 @@
 // The batch command and the library must give identical results: thousands of varied requests,
 // asked both ways; and the threaded command must write the very bytes the single-thread one does.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { defaultThreads, parseThreads, runBatch } from '../src/cli/simulate-batc
 import type { BatchStats } from '../src/cli/simulate-batch.ts';
 import { BatchEvaluator, batchResult, compilePolicySet, decide } from '../src/evaluate/index.ts';
 import type { EvaluationRequest, PolicySetInput } from '../src/evaluate/index.ts';
-import { repoRoot, runCli, spawnCli } from './helpers/cli.ts';
+import { binPath, repoRoot, runCli, spawnCli } from './helpers/cli.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -419,6 +419,56 @@ describe('simulate --batch on worker threads', () => {
     });
     expect({ code, stdout: io.out(), stderr: io.err() }).toEqual(single);
     expect(stats.workerBlocks).toBeGreaterThan(0);
+  });
+
+  it('reads a file given as standard input as it reads a named file, from where standard input stands', async () => {
+    const single = await runOne(1);
+    const fd = openSync(file, 'r');
+    try {
+      const io = batchIo();
+      const notStreamed = () => {
+        throw new Error('standard input was streamed');
+      };
+      const viaFd = { ...io.io, stdinFd: fd, stdinStream: notStreamed };
+      const stats = newStats();
+      expect(await runBatch('-', viaFd, { threads: 1, blockSize: 64 << 10, stats })).toBe(single.code);
+      expect({ stdout: io.out(), stderr: io.err() }).toEqual({
+        stdout: single.stdout,
+        stderr: single.stderr,
+      });
+      expect(stats.blocks).toBeGreaterThan(Buffer.byteLength(input) / (64 << 10) - 1);
+      // Standard input already read up to the first line's end (`{ head -n 1; grantflow …; } < FILE`):
+      // the command answers the lines after it, numbered from there.
+      const rest = join(dir, 'rest.jsonl');
+      writeFileSync(rest, input.slice(input.indexOf('\n') + 1));
+      const expected = await runOne(1, undefined, rest);
+      const firstLine = Buffer.byteLength(input.slice(0, input.indexOf('\n') + 1));
+      const restIo = batchIo();
+      const fromLine2 = openSync(file, 'r');
+      expect(readSync(fromLine2, Buffer.alloc(firstLine), 0, firstLine, null)).toBe(firstLine);
+      try {
+        await runBatch('-', { ...restIo.io, stdinFd: fromLine2, stdinStream: notStreamed }, { threads: 1 });
+      } finally {
+        closeSync(fromLine2);
+      }
+      expect({ stdout: restIo.out(), stderr: restIo.err() }).toEqual({
+        stdout: expected.stdout,
+        stderr: expected.stderr,
+      });
+    } finally {
+      closeSync(fd);
+    }
+    // The command, its standard input redirected from the file (`grantflow simulate --batch - < FILE`).
+    const stdin = openSync(file, 'r');
+    try {
+      const r = spawnSync(process.execPath, [binPath, 'simulate', '--batch', '-'], {
+        stdio: [stdin, 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
+      expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual(single);
+    } finally {
+      closeSync(stdin);
+    }
   });
 
   it('reads standard input as it comes, in pieces that cut lines and characters', async () => {

@@ -8,6 +8,11 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Standard input as it arrives, for commands that stream (absent: use readStdin). */
   readonly stdinStream?: () => AsyncIterable<string | Uint8Array>;
+  /**
+   * Standard input's file descriptor, for commands that read a regular file given as standard
+   * input (`< FILE`) as they read a named one (absent: stdinStream or readStdin).
+   */
+  readonly stdinFd?: number;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Ends long-running commands (serve) when aborted, besides SIGINT and SIGTERM. */
@@ -32,6 +37,7 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     stdinStream: () => process.stdin,
+    stdinFd: 0,
     cwd: process.cwd(),
     env: process.env,
   };

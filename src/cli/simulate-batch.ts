@@ -7,9 +7,8 @@
 // when every worker has enough, and all of them while the workers start, when the input comes slower
 // than a block at a time, or when it is too short for workers to pay off (WORKER_PAYOFF_MS). Blocks
 // read and not yet written are bounded, so memory stays flat whatever the input's size.
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -133,12 +132,23 @@ interface ByteSource {
  * and an asynchronous one waits for a thread of libuv's pool, which on a busy machine takes longer
  * than the read itself.
  */
-function fileSource(handle: FileHandle, size: number): ByteSource {
+function fileSource(fd: number, size: number, close: () => Promise<void>): ByteSource {
   return {
-    read: async (target, offset) => readSync(handle.fd, target, offset, target.length - offset, null),
-    close: () => handle.close(),
+    // From the file's current position: standard input may have been read from already.
+    read: async (target, offset) => readSync(fd, target, offset, target.length - offset, null),
+    close,
     size,
   };
+}
+
+/** Standard input when it is a regular file (`< FILE`): its size, or undefined for anything else. */
+function stdinFileSize(fd: number): number | undefined {
+  try {
+    const info = fstatSync(fd);
+    return info.isFile() ? info.size : undefined;
+  } catch {
+    return undefined; // closed: the stream path says so
+  }
 }
 
 function streamSource(chunks: AsyncIterable<string | Uint8Array>): ByteSource {
@@ -192,6 +202,11 @@ function cannotRead(file: string, err: unknown): never {
 
 async function openSource(source: string, io: CliIo): Promise<{ bytes: ByteSource; patienceMs?: number }> {
   if (source === '-') {
+    // A file given as standard input is read as a named file is: synchronously, in whole blocks
+    // (a stream of it comes in 64 KiB chunks, each a promise and a copy). Not closed: not ours.
+    const fd = io.stdinFd;
+    const size = fd === undefined ? undefined : stdinFileSize(fd);
+    if (fd !== undefined && size !== undefined) return { bytes: fileSource(fd, size, async () => {}) };
     const stream = io.stdinStream?.();
     if (stream !== undefined) return { bytes: streamSource(stream), patienceMs: STREAM_PATIENCE_MS };
     const whole = async function* () {
@@ -203,7 +218,7 @@ async function openSource(source: string, io: CliIo): Promise<{ bytes: ByteSourc
   const info = await stat(path).catch((err: unknown) => cannotRead(source, err));
   if (info.isDirectory()) throw new UsageError(`cannot read ${source}: it is a directory`);
   const handle = await open(path, 'r').catch((err: unknown) => cannotRead(source, err));
-  if (info.isFile()) return { bytes: fileSource(handle, info.size) };
+  if (info.isFile()) return { bytes: fileSource(handle.fd, info.size, () => handle.close()) };
   // A named pipe or a device: its writer may be slow, so read it as standard input is read.
   const stream = streamSource(handle.createReadStream());
   return { bytes: { read: stream.read, close: async () => handle.close() }, patienceMs: STREAM_PATIENCE_MS };
