@@ -25,5 +25,11 @@ if (!existsSync(entry)) {
 const compileCache = module.enableCompileCache?.();
 if (compileCache?.directory && process.env.NODE_COMPILE_CACHE === undefined)
   process.env.NODE_COMPILE_CACHE = compileCache.directory;
+// A reader that stops early (`grantflow … | head`) closes the pipe: stop quietly, as Unix tools do,
+// rather than die of an unhandled EPIPE error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
