@@ -1,6 +1,6 @@
 // The access-request lifecycle on the embedded IAM: grantflow's own definition driven by the
 // LifecycleService, with the outcomes of generate, approvals, early revoke and injected failures.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compilePolicySet, decide } from '../src/evaluate/index.ts';
 import { parseAccessRequest } from '../src/generate/request.ts';
 import { probeRequest } from '../src/generate/probe.ts';
@@ -287,6 +287,50 @@ describe('approvals', () => {
     h.service.start();
     await h.service.revoke(r.id, 'bob');
     expect((await h.service.settled(r.id)).status).toBe('revoked');
+  });
+
+  it('a listing gives each request the view getRequest gives, describing a few executions at a time', async () => {
+    h = await harness({ ...STRICT, approvers: ['bob', 'carol'] });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await h.service.submitRequest(seedRequest(3600), i % 2 === 0 ? 'alice' : 'dave');
+      await h.service.drive(r.id);
+      ids.push(r.id);
+    }
+    // Approvals on some, in both orders and by two approvers: each view keeps its own.
+    await h.service.deny(ids[3]!, 'carol', 'no');
+    await h.service.deny(ids[7]!, 'bob', 'not now');
+    const describe = h.service.executions.describe.bind(h.service.executions);
+    let running = 0;
+    let most = 0;
+    const spy = vi.spyOn(h.service.executions, 'describe').mockImplementation(async (id) => {
+      most = Math.max(most, ++running);
+      await new Promise((done) => setTimeout(done, 2));
+      try {
+        return await describe(id);
+      } finally {
+        running--;
+      }
+    });
+    const listed = await h.service.listGrants();
+    expect(listed.map((v) => v.id)).toEqual([...ids].reverse());
+    expect(spy).toHaveBeenCalledTimes(20);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    spy.mockRestore();
+    for (const view of listed) expect(view).toEqual(await h.service.getRequest(view.id));
+    expect(listed.find((v) => v.id === ids[3])!.approvals).toEqual([
+      expect.objectContaining({ approver: 'carol', decision: 'deny', reason: 'no' }),
+    ]);
+    expect(listed.find((v) => v.id === ids[7])!.approvals).toEqual([
+      expect.objectContaining({ approver: 'bob', decision: 'deny', reason: 'not now' }),
+    ]);
+    expect(listed.filter((v) => v.approvals.length > 0).map((v) => v.id)).toEqual([ids[7], ids[3]]);
+    expect((await h.service.listGrants({ requester: 'dave', limit: 3 })).map((v) => v.id)).toEqual([
+      ids[19],
+      ids[17],
+      ids[15],
+    ]);
   });
 
   it('deny: recorded, notified, nothing attached', async () => {

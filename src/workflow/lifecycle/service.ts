@@ -44,6 +44,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 24 * 3600;
 const APPROVAL_STATE = 'AwaitApproval';
 const EXPIRY_DETACH_BATCH = 2000;
 const HOLD_STATE = 'HoldUntilExpiry';
+/** Executions described at once for a listing (see #views). */
+const DESCRIBE_CONCURRENCY = 8;
 
 /** The shipped definition (Amazon States Language, QueryLanguage JSONata). */
 export function lifecycleDefinition(): object {
@@ -362,15 +364,32 @@ export class LifecycleService {
   }
 
   async getRequest(id: string): Promise<RequestView> {
-    const row = await this.#row(id);
+    return (await this.#views([await this.#row(id)]))[0]!;
+  }
+
+  /**
+   * The views of requests: their approvals in one query, their executions described a few at a
+   * time. On Step Functions each description is an API call, which the service throttles per
+   * account: a listing of a thousand requests must not make a thousand calls at once.
+   */
+  async #views(rows: readonly AccessRequestRow[]): Promise<RequestView[]> {
+    if (rows.length === 0) return [];
     const approvals = await this.store.db
       .selectFrom('access_approvals')
       .selectAll()
-      .where('request_id', '=', id)
+      .where(
+        'request_id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .orderBy('decided_at')
+      .orderBy('approver')
       .execute();
-    const execution = row.execution_id ? await this.executions.describe(row.execution_id) : undefined;
-    return toView(row, approvals, execution);
+    const approvalsOf = Map.groupBy(approvals, (a) => a.request_id);
+    const executions = await mapConcurrently(rows, DESCRIBE_CONCURRENCY, (r) =>
+      r.execution_id ? this.executions.describe(r.execution_id) : Promise.resolve(undefined),
+    );
+    return rows.map((r, i) => toView(r, approvalsOf.get(r.id) ?? [], executions[i]));
   }
 
   /** The request's execution history (empty before it started). */
@@ -404,8 +423,7 @@ export class LifecycleService {
         ]),
       );
     }
-    const rows = await query.limit(options.limit ?? 1000).execute();
-    return Promise.all(rows.map((r) => this.getRequest(r.id)));
+    return this.#views(await query.limit(options.limit ?? 1000).execute());
   }
 
   async approve(id: string, approver: string, options: { policyHash?: string } = {}): Promise<RequestView> {
@@ -720,6 +738,21 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/** `f` of each item, in order, with at most `limit` calls under way at once. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await f(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function toView(
