@@ -27,5 +27,8 @@ await build({
   platform: 'node',
   target: 'node22.12',
   packages: 'external',
+  // Maps back to src/ (names and lines, not the text) for NODE_OPTIONS=--enable-source-maps.
+  sourcemap: true,
+  sourcesContent: false,
   logLevel: 'warning',
 });

