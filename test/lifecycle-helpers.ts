@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LocalIamBackend } from '../src/cloud/index.ts';
 import type { Notification, Notifier } from '../src/notify/types.ts';
 import { openStore } from '../src/store/index.ts';
-import type { Store } from '../src/store/index.ts';
+import type { Store, StoreConfig } from '../src/store/index.ts';
 import { LifecycleService } from '../src/workflow/lifecycle/index.ts';
 import type { LifecycleOptions } from '../src/workflow/lifecycle/index.ts';
 
@@ -29,9 +29,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(options: Partial<LifecycleOptions> = {}, dir?: string): Promise<Harness> {
+/** A harness on SQLite in `dir` (a new temporary directory by default), or on `database`. */
+export async function harness(
+  options: Partial<LifecycleOptions> = {},
+  dir?: string,
+  database?: StoreConfig,
+): Promise<Harness> {
   const root = dir ?? mkdtempSync(join(tmpdir(), 'grantflow-lifecycle-'));
-  const store = await openStore({ kind: 'sqlite', path: join(root, 'grantflow.db') });
+  const store = await openStore(database ?? { kind: 'sqlite', path: join(root, 'grantflow.db') });
   const backend = await LocalIamBackend.open(store);
   try {
     await backend.getUser({ UserName: 'dev-kim' });
