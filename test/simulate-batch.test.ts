@@ -1,6 +1,6 @@
 // The batch command and the library must give identical results: thousands of varied requests,
 // asked both ways; and the threaded command must write the very bytes the single-thread one does.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { defaultThreads, parseThreads, runBatch } from '../src/cli/simulate-batc
 import type { BatchStats } from '../src/cli/simulate-batch.ts';
 import { BatchEvaluator, batchResult, compilePolicySet, decide } from '../src/evaluate/index.ts';
 import type { EvaluationRequest, PolicySetInput } from '../src/evaluate/index.ts';
-import { binPath, repoRoot, runCli, spawnCli } from './helpers/cli.ts';
+import { repoRoot, runCli, spawnCli } from './helpers/cli.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -461,11 +461,7 @@ describe('simulate --batch on worker threads', () => {
     // The command, its standard input redirected from the file (`grantflow simulate --batch - < FILE`).
     const stdin = openSync(file, 'r');
     try {
-      const r = spawnSync(process.execPath, [binPath, 'simulate', '--batch', '-'], {
-        stdio: [stdin, 'pipe', 'pipe'],
-        encoding: 'utf8',
-      });
-      expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual(single);
+      expect(spawnCli(['simulate', '--batch', '-'], { stdinFd: stdin })).toEqual(single);
     } finally {
       closeSync(stdin);
     }

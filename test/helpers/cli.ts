@@ -30,10 +30,18 @@ export async function runCli(
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const binPath = fileURLToPath(new URL('../../bin/grantflow.js', import.meta.url));
 
-/** Runs the built command (`bin/grantflow.js` → dist/) with the Node running the tests. */
-export function spawnCli(argv: string[], options: { input?: string; cwd?: string } = {}): CliResult {
+/**
+ * Runs the built command (`bin/grantflow.js` → dist/) with the Node running the tests. Standard
+ * input is `input`, or the open file `stdinFd` (as `< FILE` gives it).
+ */
+export function spawnCli(
+  argv: string[],
+  options: { input?: string; stdinFd?: number; cwd?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [binPath, ...argv], {
-    input: options.input ?? '',
+    ...(options.stdinFd === undefined
+      ? { input: options.input ?? '' }
+      : { stdio: [options.stdinFd, 'pipe', 'pipe'] }),
     cwd: options.cwd ?? repoRoot,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
