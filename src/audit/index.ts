@@ -14,7 +14,8 @@ export type {
   Severity,
 } from './types.ts';
 export { AuditInputError, ScheduleExpressionError } from './errors.ts';
-export { loadDocument } from './account.ts';
+// The account snapshot the audit reads (its model lives in analyze/, which reasons about it).
+export { loadDocument } from '../analyze/index.ts';
 export type {
   AccountSnapshot,
   CredentialReport,
@@ -26,7 +27,7 @@ export type {
   ManagedPolicy,
   RoleEntity,
   UserEntity,
-} from './account.ts';
+} from '../analyze/index.ts';
 export { readAuthorizationDetails, authorizationDetailsSnapshot } from './sources/authorization-details.ts';
 export type { AuthorizationDetailsOptions } from './sources/authorization-details.ts';
 export { readCredentialReport, parseCsv } from './sources/credential-report.ts';
@@ -34,8 +35,6 @@ export { loadLiveAccount } from './sources/live.ts';
 export type { LiveSourceOptions } from './sources/live.ts';
 export { AUDIT_CHECKS, auditCheck } from './checks/registry.ts';
 export type { AuditCheck, CheckFamily } from './checks/registry.ts';
-export { ESCALATION_METHODS } from './checks/escalation-methods.ts';
-export type { EscalationMethod, EscalationReach } from './checks/escalation-methods.ts';
 export { fingerprintOf } from './fingerprint.ts';
 export { recordScan, listScans, storedFindings, scanFindings } from './store.ts';
 export type { RecordedScan, ScanRecord, StoredFinding, FindingStatus } from './store.ts';

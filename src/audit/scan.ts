@@ -2,8 +2,8 @@
 // effective: a user can become one by joining an administrators group, so groups go first),
 // because the escalation checks rank their targets by it; then each principal's escalation paths,
 // exposure, trust and hygiene; then the credential report and grantflow's leftovers.
-import type { AccountSnapshot, Entity } from './account.ts';
-import { AccountAnalysis } from './analysis.ts';
+import { AccountAnalysis } from '../analyze/index.ts';
+import type { AccountSnapshot, Entity } from '../analyze/index.ts';
 import { credentialChecks } from './checks/credentials.ts';
 import { leftoverChecks, roleUsageCheck } from './checks/hygiene.ts';
 import {

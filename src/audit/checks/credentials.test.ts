@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CredentialReportRow } from '../account.ts';
+import type { CredentialReportRow } from '../../analyze/index.ts';
 import { credentialChecks } from './credentials.ts';
 
 const NOW = new Date('2025-06-01T00:00:00Z');

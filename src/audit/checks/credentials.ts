@@ -1,6 +1,6 @@
 // Checks on the IAM credential report: root access keys and MFA, console users without MFA, old,
 // unused and doubled access keys, unused passwords. Ages are measured from the scan's clock.
-import type { CredentialReport, CredentialReportRow } from '../account.ts';
+import type { CredentialReport, CredentialReportRow } from '../../analyze/index.ts';
 import type { AuditFinding, ReportEvidence } from '../types.ts';
 import { makeFinding } from './registry.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authorizationDetailsSnapshot } from '../sources/authorization-details.ts';
-import { AccountAnalysis } from '../analysis.ts';
+import { AccountAnalysis } from '../../analyze/index.ts';
 import { leftoverChecks, roleUsageCheck } from './hygiene.ts';
 
 const NOW = new Date('2025-06-01T00:00:00Z');

@@ -1,8 +1,7 @@
 // Leftovers: grantflow's own policies past their expiry (grantflow detaches and deletes them at
 // expiry; one that still exists was missed), and roles IAM says nobody has used for a long time.
 import { effectOf } from '../../policy/index.ts';
-import type { ManagedPolicy, RoleEntity } from '../account.ts';
-import type { AccountAnalysis } from '../analysis.ts';
+import type { ManagedPolicy, RoleEntity, AccountAnalysis } from '../../analyze/index.ts';
 import type { AuditFinding, Evidence } from '../types.ts';
 import { makeFinding } from './registry.ts';
 

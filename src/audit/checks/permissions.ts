@@ -15,16 +15,24 @@ import {
 import type { PrivilegeEscalationCombination, RiskyAction } from '../../catalog/index.ts';
 import type { ContextScalar } from '../../evaluate/index.ts';
 import { effectOf } from '../../policy/index.ts';
-import type { Entity, RoleEntity } from '../account.ts';
-import { ANY_ACTION } from '../analysis.ts';
-import type { AccountAnalysis, AdminKind } from '../analysis.ts';
-import { grantEvidence } from '../principals.ts';
-import type { Principal } from '../principals.ts';
-import type { Grant, Prober } from '../prober.ts';
-import { PROBE_NAME } from '../resources.ts';
+import {
+  ANY_ACTION,
+  grantEvidence,
+  PROBE_NAME,
+  ESCALATION_METHODS,
+  escalationMethod,
+} from '../../analyze/index.ts';
+import type {
+  Entity,
+  RoleEntity,
+  AccountAnalysis,
+  AdminKind,
+  Principal,
+  Grant,
+  Prober,
+  EscalationMethod,
+} from '../../analyze/index.ts';
 import type { AuditFinding, PolicyEvidence, Severity } from '../types.ts';
-import { ESCALATION_METHODS, escalationMethod } from './escalation-methods.ts';
-import type { EscalationMethod } from './escalation-methods.ts';
 import { makeFinding } from './registry.ts';
 
 /**

@@ -10,12 +10,15 @@ import { effectOf, parsePolicy } from '../../policy/index.ts';
 import type { Policy } from '../../policy/index.ts';
 import { validatePolicy } from '../../validate/index.ts';
 import type { Finding } from '../../validate/index.ts';
-import { accountOf } from '../account.ts';
-import type { RoleEntity } from '../account.ts';
-import type { AccountAnalysis } from '../analysis.ts';
-import { fixedContext } from '../principals.ts';
-import { IDENTITY_TYPE, Prober, RESOURCE_TYPE } from '../prober.ts';
-import { PROBE_NAME } from '../resources.ts';
+import {
+  accountOf,
+  fixedContext,
+  IDENTITY_TYPE,
+  Prober,
+  RESOURCE_TYPE,
+  PROBE_NAME,
+} from '../../analyze/index.ts';
+import type { RoleEntity, AccountAnalysis } from '../../analyze/index.ts';
 import type { AuditFinding, PolicyEvidence, Severity } from '../types.ts';
 import { makeFinding } from './registry.ts';
 

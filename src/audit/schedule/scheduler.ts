@@ -5,7 +5,7 @@
 // injectable; one run of a schedule at a time (an occurrence that comes while the previous run
 // is still going is skipped); stop() waits for runs in progress.
 import type { Notification, Notifier } from '../../notify/types.ts';
-import type { AccountSnapshot } from '../account.ts';
+import type { AccountSnapshot } from '../../analyze/index.ts';
 import { runAudit } from '../scan.ts';
 import type { AuditOptions } from '../scan.ts';
 import { recordScan } from '../store.ts';

@@ -3,7 +3,7 @@
 // objects; dates may be IAM's text or Date objects (the SDK's). Anything malformed is reported
 // with the path of the field, e.g. `RoleDetailList[3].AssumeRolePolicyDocument`.
 import { AuditInputError } from '../errors.ts';
-import { accountOf, loadDocument, partitionOf } from '../account.ts';
+import { accountOf, loadDocument, partitionOf } from '../../analyze/index.ts';
 import type {
   AccountSnapshot,
   CredentialReport,
@@ -12,7 +12,7 @@ import type {
   ManagedPolicy,
   RoleEntity,
   UserEntity,
-} from '../account.ts';
+} from '../../analyze/index.ts';
 
 type Json = Record<string, unknown>;
 

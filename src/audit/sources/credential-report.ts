@@ -2,7 +2,7 @@
 // one row per user. Fields are kept as IAM writes them ('true', 'N/A', 'no_information', ISO
 // dates); the credential checks interpret them.
 import { AuditInputError } from '../errors.ts';
-import type { CredentialReport, CredentialReportRow } from '../account.ts';
+import type { CredentialReport, CredentialReportRow } from '../../analyze/index.ts';
 
 const REQUIRED_COLUMNS = ['user', 'arn'];
 

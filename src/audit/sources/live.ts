@@ -3,7 +3,7 @@
 // which IAM generates asynchronously (so it is requested, then polled).
 import { collectPages, isCloudError, paginate } from '../../cloud/index.ts';
 import type { AccountAuthorizationDetails, IamBackend } from '../../cloud/index.ts';
-import type { AccountSnapshot } from '../account.ts';
+import type { AccountSnapshot } from '../../analyze/index.ts';
 import type { ProgressListener } from '../types.ts';
 import { authorizationDetailsSnapshot } from './authorization-details.ts';
 import { readCredentialReport } from './credential-report.ts';

@@ -3,7 +3,7 @@
 // table says where to look for a resource that makes them dangerous, so that a grant restricted
 // to resources that cannot be abused (AWS managed policies, the caller's own access keys…) is not
 // reported.
-import { PRIVILEGE_ESCALATION_ACTIONS } from '../../catalog/index.ts';
+import { PRIVILEGE_ESCALATION_ACTIONS } from '../catalog/index.ts';
 
 /**
  * - `self`: the principal itself (a user's or role's own policies; for a group, the group);

@@ -9,7 +9,7 @@ import type { AccountSnapshot, Entity, LoadedDocument } from './account.ts';
 import { BOUNDARY_TYPE, IDENTITY_TYPE, Prober, RESOURCE_TYPE } from './prober.ts';
 import type { Grant } from './prober.ts';
 import { PROBE_NAME } from './resources.ts';
-import type { PolicyEvidence } from './types.ts';
+import type { PolicyEvidence } from './evidence.ts';
 
 /** A policy as it applies to a principal: where it comes from and its document. */
 export interface PolicySource {

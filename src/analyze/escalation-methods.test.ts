@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIVILEGE_ESCALATION_ACTIONS, PRIVILEGE_ESCALATION_COMBINATIONS } from '../../catalog/index.ts';
+import { PRIVILEGE_ESCALATION_ACTIONS, PRIVILEGE_ESCALATION_COMBINATIONS } from '../catalog/index.ts';
 import { ESCALATION_METHODS, escalationMethod, standaloneMethods } from './escalation-methods.ts';
 
 describe('escalation methods', () => {
