@@ -265,6 +265,59 @@ function contract(name: string, open: () => Promise<{ store: ExecutionStore; clo
       expect((await store.listExecutions({ status: 'FAILED' })).map((e) => e.id)).toEqual(['e3']);
       expect((await store.listExecutions({ limit: 2 })).length).toBe(2);
     });
+
+    it('deletes ended executions stopped before a time, oldest first, with all they hold', async () => {
+      // Stopped before every other execution of this suite: T(-300), T(-200), T(-100); one running.
+      const ended = async (id: string, stoppedAt: string, status: 'SUCCEEDED' | 'ABORTED' | 'TIMED_OUT') => {
+        await store.createExecution(row(id, { startedAt: T(-500), updatedAt: T(-500) }), [
+          event(1, 'ExecutionStarted'),
+          event(2, 'TaskStateEntered', 'A'),
+        ]);
+        await store.commit({
+          id,
+          expectedVersion: 1,
+          now: T(-450),
+          events: [event(3, 'TaskScheduled', 'A')],
+          insertWaits: [
+            { sequence: 3, stateName: 'A', kind: 'task_token', taskToken: `tok-${id}`, createdAt: T(-450) },
+          ],
+          recorded: { '2/A/x': 1 },
+        });
+        await store.commit({
+          id,
+          expectedVersion: 2,
+          now: stoppedAt,
+          completeAllWaits: true,
+          update: { status, stoppedAt, clear: ['currentState', 'stateInput'] },
+        });
+      };
+      await ended('old-b', T(-200), 'ABORTED');
+      await ended('old-a', T(-300), 'SUCCEEDED');
+      await ended('old-c', T(-100), 'TIMED_OUT');
+      await store.createExecution(row('old-running', { startedAt: T(-500), updatedAt: T(-500) }), [
+        event(1, 'ExecutionStarted'),
+      ]);
+
+      expect(await store.deleteEndedExecutions(T(-150), 1)).toEqual(['old-a']);
+      expect(await store.deleteEndedExecutions(T(-150), 10)).toEqual(['old-b']);
+      expect(await store.deleteEndedExecutions(T(-150), 10)).toEqual([]);
+      for (const id of ['old-a', 'old-b']) {
+        expect(await store.getExecution(id)).toBeUndefined();
+        expect(await store.history(id)).toEqual([]);
+        expect(await store.recordedValues(id, '2/')).toEqual({});
+        // Its task token is gone with its wait: an answer now finds nothing.
+        expect(await store.resolveTaskToken(`tok-${id}`, () => ({ key: 'k', value: 1 }), T(0))).toBe(
+          'unknown',
+        );
+      }
+      expect(await store.getExecution('old-c')).toMatchObject({ status: 'TIMED_OUT' });
+      expect((await store.history('old-c')).length).toBe(3);
+      expect(await store.recordedValues('old-c', '2/')).toEqual({ '2/A/x': 1 });
+      expect(await store.getExecution('old-running')).toMatchObject({ status: 'RUNNING' });
+      // Running executions stay whatever the time given.
+      expect(await store.deleteEndedExecutions(T(-50), 10)).toEqual(['old-c']);
+      expect(await store.getExecution('old-running')).toMatchObject({ status: 'RUNNING' });
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 // What a command needs from the process, passed in so commands are testable in-process.
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -80,4 +81,21 @@ export function oneOf<T extends string>(
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+}
+
+/** Who runs the command, for records that name an actor: the OS user name, or "cli". */
+export function osUserName(): string {
+  try {
+    return userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}
+
+/** An option giving a number of days, at least `minimum` (fractions allowed: 1.5 is a day and a half). */
+export function daysOption(name: string, raw: string | undefined, minimum: number): number {
+  const days = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  if (!(days >= minimum) || !Number.isFinite(days))
+    throw new UsageError(`--${name} must be a number of days of at least ${minimum} (got "${raw ?? ''}")`);
+  return days;
 }

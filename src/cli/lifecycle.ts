@@ -2,7 +2,6 @@
 // `revoke` and `demo`, on grantflow's lifecycle definition and the embedded defaults (the store
 // and IAM in the data directory, the offline drafter, notifications to the log).
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LocalIamBackend, isCloudError } from '../cloud/index.ts';
 import type { IamBackend } from '../cloud/index.ts';
@@ -10,7 +9,7 @@ import type { Notification, Notifier } from '../notify/types.ts';
 import type { HistoryEvent } from '../workflow/index.ts';
 import type { LifecycleOptions, LifecycleService, RequestView } from '../workflow/lifecycle/index.ts';
 import type { Command } from './commands.ts';
-import { EXIT, UsageError, listOption, oneOf, readInputFile } from './io.ts';
+import { EXIT, UsageError, listOption, oneOf, osUserName, readInputFile } from './io.ts';
 import { openData } from './data.ts';
 import type { CliIo } from './io.ts';
 
@@ -218,7 +217,7 @@ Exit codes: 0 granted (or waiting), 1 refused, needs info, denied, expired or fa
     } catch (err) {
       throw new UsageError(`the input ${values.input} is not valid JSON: ${(err as Error).message}`);
     }
-    const requester = values.requester ?? io.env.GRANTFLOW_REQUESTER ?? defaultUser();
+    const requester = values.requester ?? io.env.GRANTFLOW_REQUESTER ?? osUserName();
     return withLifecycle(values['data-dir'], io, async (service) => {
       const submitted = await guarded(() => service.submitRequest(input, requester));
       if (format === 'text') io.stdout.write(`Request ${submitted.id} submitted.\n`);
@@ -235,14 +234,6 @@ Exit codes: 0 granted (or waiting), 1 refused, needs info, denied, expired or fa
     });
   },
 };
-
-function defaultUser(): string {
-  try {
-    return userInfo().username || 'cli';
-  } catch {
-    return 'cli';
-  }
-}
 
 // ── status, grants ─────────────────────────────────────────────────────────────────────────
 
@@ -357,7 +348,7 @@ ${COMMON_HELP}
       throw new UsageError(`--seconds must be a whole number of seconds (got "${values.seconds}")`);
     return withLifecycle(values['data-dir'], io, (service) =>
       actAndShow(service, io, format, () =>
-        service.extend(id, values.actor ?? defaultUser(), Number(values.seconds)),
+        service.extend(id, values.actor ?? osUserName(), Number(values.seconds)),
       ),
     );
   },
@@ -374,7 +365,7 @@ export const revokeCommand: Command = {
     const format = formatOf(values);
     const id = positional(positionals, 'request id');
     return withLifecycle(values['data-dir'], io, async (service) => {
-      await guarded(() => service.revoke(id, values.actor ?? defaultUser()));
+      await guarded(() => service.revoke(id, values.actor ?? osUserName()));
       service.start();
       // Revoking ends the grant's whole chain of extensions: wait for every one of them.
       for (const member of await service.extensionChain(id)) await service.settled(member);

@@ -4,11 +4,13 @@
 import { parseArgs } from 'node:util';
 import type { Severity } from '../audit/index.ts';
 import type { Command } from './commands.ts';
-import { EXIT, UsageError, oneOf } from './io.ts';
+import { EXIT, UsageError, daysOption, oneOf } from './io.ts';
 import type { CliIo } from './io.ts';
 import { configuredNotifier, openLifecycle } from './lifecycle.ts';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+/** Between retention passes: deletions are not urgent, and a pass reads every ended execution. */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 const HELP = `Usage: grantflow serve [options]
 
@@ -29,6 +31,10 @@ Options:
                                 repeatable; also GRANTFLOW_AUDIT_SCHEDULES (separated by ";")
   --audit-min-severity LEVEL    notify new audit findings at or above this (default high)
   --audit-at-start              also run each audit once at start
+  --execution-retention-days N  delete the executions that ended more than N days ago (N ≥ 1),
+                                with their history, at start and then hourly; access requests,
+                                approvals and the audit log are kept (default: keep everything;
+                                Step Functions keeps closed executions for 90 days)
   --port PORT                   serve the HTTP API on this port (0: any free port)
   --host HOST                   the address the HTTP API binds (default 127.0.0.1)
 
@@ -58,6 +64,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
       'audit-schedule': { type: 'string', multiple: true },
       'audit-min-severity': { type: 'string' },
       'audit-at-start': { type: 'boolean' },
+      'execution-retention-days': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
     },
@@ -72,6 +79,15 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
       .map((e) => e.trim())
       .filter((e) => e !== ''),
   ];
+  const workflow = await import('../workflow/index.ts');
+  const retentionDays =
+    values['execution-retention-days'] === undefined
+      ? undefined
+      : daysOption(
+          'execution-retention-days',
+          values['execution-retention-days'],
+          workflow.MIN_RETENTION_DAYS,
+        );
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!/^\d+$/.test(values.port!) || port > 65535))
     throw new UsageError(`--port must be a port number from 0 to 65535 (got "${values.port}")`);
@@ -104,9 +120,8 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     notifierFor: async (backend) => (notifier = await configuredNotifier(io, backend)),
   });
   const { service } = opened;
-  const { startReconciler } = await import('../workflow/index.ts');
   service.start();
-  const reconciler = startReconciler({
+  const reconciler = workflow.startReconciler({
     backend: service.backend,
     // On Step Functions the executions resume themselves; the reconciler still sweeps IAM.
     ...(service.executions.engineKind === 'embedded' ? { runner: service.runner } : {}),
@@ -121,6 +136,22 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     },
     onError: (err) => log(`reconciler pass failed: ${(err as Error).message}`),
   });
+  const retention =
+    retentionDays === undefined
+      ? undefined
+      : workflow.startRetention({
+          store: service.store,
+          retentionDays,
+          intervalMs: RETENTION_INTERVAL_MS,
+          actor: 'grantflow:retention',
+          onPass: (outcome) => {
+            if (outcome.deleted > 0)
+              log(
+                `retention: deleted ${outcome.deleted} executions that ended before ${outcome.stoppedBefore}`,
+              );
+          },
+          onError: (err) => log(`retention pass failed: ${(err as Error).message}`),
+        });
   const scheduler =
     expressions.length === 0
       ? undefined
@@ -149,6 +180,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
     });
   } catch (err) {
     await scheduler?.stop();
+    await retention?.stop();
     await reconciler.stop();
     await opened.close();
     throw err;
@@ -156,7 +188,8 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   if (api) log(`HTTP API listening on ${api.url}/v1`);
   log(
     `running: ${service.executions.engineKind === 'stepfunctions' ? `executions on Step Functions (${io.env.GRANTFLOW_STATE_MACHINE_ARN})` : 'lifecycle worker'}, reconciler every ${intervalSeconds} s (grace ${graceSeconds} s)` +
-      (scheduler ? `, audits on ${expressions.join(', ')}` : ', no audit schedule'),
+      (scheduler ? `, audits on ${expressions.join(', ')}` : ', no audit schedule') +
+      (retentionDays === undefined ? '' : `, executions kept ${retentionDays} days after they end`),
   );
   let stop = () => {};
   await new Promise<void>((resolve) => {
@@ -170,6 +203,7 @@ async function runServe(argv: string[], io: CliIo): Promise<number> {
   log('stopping');
   await api?.close();
   await scheduler?.stop();
+  await retention?.stop();
   await reconciler.stop();
   await opened.close();
   return EXIT.ok;

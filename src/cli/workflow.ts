@@ -9,7 +9,7 @@ import type { LlmProviderName } from '../generate/llm.ts';
 import { openStore, storeConfigFor } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Command } from './commands.ts';
-import { EXIT, UsageError, oneOf, readInputFile } from './io.ts';
+import { EXIT, UsageError, daysOption, oneOf, osUserName, readInputFile } from './io.ts';
 import { openData } from './data.ts';
 import type { CliIo } from './io.ts';
 import type {
@@ -40,6 +40,12 @@ Subcommands:
                                         answer a .waitForTaskToken task
   export --target stepfunctions --definition FILE [--name NAME] [--out DIR]
                                         write the definition and a CloudFormation template
+  prune --older-than-days N [--actor ID]
+                                        delete the executions that ended more than N days ago
+                                        (N ≥ 1) with their history, as Step Functions forgets
+                                        closed executions after 90 days; access requests,
+                                        approvals and the audit log are kept, and each deletion
+                                        is recorded there
 
 Options:
   --data-dir DIR         where the store is (default ./.grantflow, or GRANTFLOW_DATA_DIR)
@@ -78,6 +84,16 @@ const SHARED = {
   endpoint: { type: 'string' },
 } as const;
 
+const SUBCOMMANDS = [
+  'run',
+  'resume',
+  'describe',
+  'send-task-success',
+  'send-task-failure',
+  'export',
+  'prune',
+] as const;
+
 async function runWorkflow(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
@@ -92,14 +108,12 @@ async function runWorkflow(argv: string[], io: CliIo): Promise<number> {
       return answerToken(sub, rest, io);
     case 'export':
       return (await import('./workflow-export.ts')).runWorkflowExport(rest, io);
+    case 'prune':
+      return prune(rest, io);
     case undefined:
-      throw new UsageError(
-        'a subcommand is required: run, resume, describe, send-task-success, send-task-failure',
-      );
+      throw new UsageError(`a subcommand is required: ${SUBCOMMANDS.join(', ')}`);
     default:
-      throw new UsageError(
-        `unknown subcommand "${sub}": use run, resume, describe, send-task-success or send-task-failure`,
-      );
+      throw new UsageError(`unknown subcommand "${sub}": use ${SUBCOMMANDS.join(', ')}`);
   }
 }
 
@@ -472,5 +486,39 @@ async function answerToken(
     return EXIT.ok;
   } finally {
     await env.close();
+  }
+}
+
+async function prune(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      format: { type: 'string' },
+      'older-than-days': { type: 'string' },
+      actor: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text');
+  if (positionals.length > 0) throw new UsageError(`prune takes no arguments (got "${positionals[0]}")`);
+  if (values['older-than-days'] === undefined) throw new UsageError('--older-than-days N is required');
+  const workflow = await import('../workflow/index.ts');
+  const days = daysOption('older-than-days', values['older-than-days'], workflow.MIN_RETENTION_DAYS);
+  const store = await openStore(storeConfigFor({ dataDir: values['data-dir'], env: io.env, cwd: io.cwd }));
+  try {
+    const outcome = await workflow.pruneEndedExecutions(store, {
+      retentionDays: days,
+      now: new Date(),
+      actor: values.actor ?? osUserName(),
+    });
+    io.stdout.write(
+      format === 'json'
+        ? `${JSON.stringify(outcome, null, 2)}\n`
+        : `Deleted ${outcome.deleted} execution${outcome.deleted === 1 ? '' : 's'} that ended before ${outcome.stoppedBefore}, with their history.\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
   }
 }

@@ -81,6 +81,8 @@ export type {
 } from './store.ts';
 export { MemoryExecutionStore } from './memory-store.ts';
 export { KyselyExecutionStore } from './kysely-store.ts';
+export { pruneEndedExecutions, startRetention, MIN_RETENTION_DAYS } from './retention.ts';
+export type { PruneOutcome, RetentionJob } from './retention.ts';
 export * from './connectors/index.ts';
 export {
   reconcile,

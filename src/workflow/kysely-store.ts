@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import type { LifecycleTables, WorkflowExecutionRow, WorkflowWaitRow } from '../store/index.ts';
 import type { Json, JsonObject } from './json.ts';
-import { ExecutionConflictError, ExecutionExistsError } from './store.ts';
+import { ExecutionConflictError, ExecutionExistsError, TERMINAL_STATUSES } from './store.ts';
 import type {
   Commit,
   DueExecution,
@@ -503,6 +503,30 @@ export class KyselyExecutionStore implements ExecutionStore {
       .where('workflow_executions.status', '=', 'RUNNING')
       .executeTakeFirst();
     return row?.wake_at ?? undefined;
+  }
+
+  /** Within the caller's transaction when the store was made on one (an audit entry can join it). */
+  async deleteEndedExecutions(stoppedBefore: string, limit: number): Promise<string[]> {
+    const run = async (trx: Db) => {
+      const ids = (
+        await trx
+          .selectFrom('workflow_executions')
+          .select('id')
+          .where('status', 'in', [...TERMINAL_STATUSES])
+          .where('stopped_at', '<', stoppedBefore)
+          .orderBy('stopped_at')
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return [];
+      // The children first, whether or not the database enforces the foreign keys' cascade.
+      await trx.deleteFrom('workflow_recorded_values').where('execution_id', 'in', ids).execute();
+      await trx.deleteFrom('workflow_waits').where('execution_id', 'in', ids).execute();
+      await trx.deleteFrom('workflow_history_events').where('execution_id', 'in', ids).execute();
+      await trx.deleteFrom('workflow_executions').where('id', 'in', ids).execute();
+      return ids;
+    };
+    return this.#db.isTransaction ? run(this.#db) : this.#db.transaction().execute(run);
   }
 
   async listExecutions(

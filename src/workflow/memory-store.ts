@@ -193,6 +193,17 @@ export class MemoryExecutionStore implements ExecutionStore {
     return next;
   }
 
+  async deleteEndedExecutions(stoppedBefore: string, limit: number): Promise<string[]> {
+    const ids = [...this.#executions.values()]
+      .map((e) => e.execution)
+      .filter((e) => e.status !== 'RUNNING' && e.stoppedAt !== undefined && e.stoppedAt < stoppedBefore)
+      .sort((a, b) => (a.stoppedAt! < b.stoppedAt! ? -1 : a.stoppedAt! > b.stoppedAt! ? 1 : 0))
+      .slice(0, limit)
+      .map((e) => e.id);
+    for (const id of ids) this.#executions.delete(id);
+    return ids;
+  }
+
   async listExecutions(
     filter: { status?: string; requestId?: string; limit?: number } = {},
   ): Promise<ExecutionRow[]> {

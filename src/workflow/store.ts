@@ -147,6 +147,12 @@ export interface ExecutionStore {
   dueExecutions(now: string, staleBefore: string, limit: number): Promise<DueExecution[]>;
   /** The earliest wake_at of a pending wait, if any. */
   nextWakeAt(): Promise<string | undefined>;
+  /**
+   * Deletes up to `limit` ended executions that stopped before `stoppedBefore`, oldest first, with
+   * their history, waits and recorded values, as Step Functions forgets closed executions after its
+   * retention period. Running executions are never deleted. Returns the ids deleted.
+   */
+  deleteEndedExecutions(stoppedBefore: string, limit: number): Promise<string[]>;
   listExecutions(filter?: {
     status?: ExecutionStatus;
     requestId?: string;
