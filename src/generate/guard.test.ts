@@ -81,6 +81,15 @@ describe('guardPolicy', () => {
       [{ Effect: 'Allow', Action: 's3:PutBucketPolicy', Resource: 'arn:aws:s3:::b' }],
       'permissions-management',
     ],
+    [
+      [{ Effect: 'Allow', Action: 'iam:CreateUser', Resource: 'arn:aws:iam::111122223333:user/*' }],
+      'identity-change',
+    ],
+    [
+      [{ Effect: 'Allow', Action: 'iam:TagRole', Resource: 'arn:aws:iam::111122223333:role/app-role' }],
+      'identity-change',
+    ],
+    [[{ Effect: 'Allow', Action: 'identitystore:CreateUser', Resource: '*' }], 'identity-change'],
     [[{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: '*' }], 'write-on-any-resource'],
     [[{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }], 'write-on-any-resource'],
     [[{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }], 'data-read-on-any-resource'],
@@ -105,6 +114,16 @@ describe('guardPolicy', () => {
     expect(rules([{ Effect: 'Allow', Action: 'translate:TranslateText', Resource: '*' }])).toEqual([]);
     // Deny statements never grant.
     expect(rules([{ Effect: 'Deny', Action: '*', Resource: '*' }])).toEqual([]);
+    // Reading identities changes nothing.
+    expect(
+      rules([
+        {
+          Effect: 'Allow',
+          Action: ['iam:GetUser', 'iam:ListUsers'],
+          Resource: 'arn:aws:iam::111122223333:user/*',
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('holds the access levels granted without approval to the configured ceiling', () => {

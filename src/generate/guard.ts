@@ -26,6 +26,7 @@ export type GuardRule =
   | 'privilege-escalation-action'
   | 'assume-any-role'
   | 'account-level-change'
+  | 'identity-change'
   | 'credentials-exposure'
   | 'access-level-ceiling'
   | 'permissions-management'
@@ -62,6 +63,12 @@ export const DEFAULT_GUARD_CONFIG: GuardConfig = { autoGrantLevels: ['List', 'Re
 
 /** Services whose every action changes who can do what, or the account itself. */
 const FORBIDDEN_SERVICE_WILDCARDS = ['iam', 'sts', 'organizations', 'account', 'sso', 'identitystore'];
+/**
+ * Services that administer identities: any change there (a new IAM user, a renamed role, a tag an
+ * ABAC policy reads) changes who exists or what they may do, which an approver must see, even when
+ * no single action is an escalation path.
+ */
+const IDENTITY_SERVICES = new Set(['iam', 'sso', 'identitystore']);
 /** Services whose write actions change the account or organization as a whole. */
 const ACCOUNT_LEVEL_SERVICES = new Set([
   'organizations',
@@ -188,6 +195,17 @@ export function guardPolicy(
           'privilege-escalation-action',
           escalation.standalone && wildcard ? 'refuse' : 'needs_approval',
           `${action.key} ${escalation.reason}${wildcard ? ' (granted on resources given by wildcard)' : ''}.`,
+          [action.key],
+        );
+      } else if (
+        IDENTITY_SERVICES.has(action.service) &&
+        action.accessLevel !== 'List' &&
+        action.accessLevel !== 'Read'
+      ) {
+        flag(
+          'identity-change',
+          'needs_approval',
+          `${action.key} changes identities or their access, which is never granted automatically.`,
           [action.key],
         );
       }
