@@ -3,6 +3,7 @@ import type { ActionInfo, Catalog } from '../../catalog/index.ts';
 import type { Intent } from './lexicon.ts';
 import { CAPABILITIES, CONSOLE_COMPANIONS, OPERATE_VERBS } from './lexicon.ts';
 import type { NamedResource, Understanding } from './understand.ts';
+import { isGenericWord, wordForms } from './understand.ts';
 
 export interface Scope {
   readonly partition: string;
@@ -49,16 +50,68 @@ function namesKind(actionName: string, kinds: readonly string[]): boolean {
   return kinds.some((k) => lower.includes(k.toLowerCase().replace(/[^a-z0-9]/g, '')));
 }
 
+/** The words of an action's name after its verb: GetMetricData → metric, data. */
+function objectWords(name: string): string[] {
+  return (name.match(/[A-Z][a-z0-9]*/g) ?? []).slice(1).map((w) => w.toLowerCase());
+}
+
+/**
+ * The actions about what the request talks of: "read CloudWatch metrics" keeps GetMetricData and
+ * ListMetrics, not all 68 of CloudWatch's List and Read actions. An action is about a topic when a
+ * word of its name after the verb is one (in any singular or plural form); actions named by their
+ * verb alone (Query, Scan, Decrypt) act on the service's own resource and stay. The kinds of
+ * resource the request names its resources by ("the table carts") are not topics of their own:
+ * "items in the table carts" is about items (GetItem, PutItem), not tables (UpdateTable), though
+ * listing the kind stays (ListBucket finds the objects); "read the table carts" is about the whole
+ * table. When no action is about a topic, the request did not say, and all stay.
+ */
+export function narrowToTopics(
+  actions: readonly ActionInfo[],
+  topics: ReadonlySet<string>,
+  kinds: readonly string[] = [],
+): ActionInfo[] {
+  const kindForms = new Set(
+    kinds.flatMap((k) =>
+      k
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .flatMap(wordForms),
+    ),
+  );
+  const isKind = (word: string) => wordForms(word).some((f) => kindForms.has(f));
+  const about = (words: ReadonlySet<string>) => (a: ActionInfo) =>
+    objectWords(a.name).some((w) => !isGenericWord(w) && wordForms(w).some((f) => words.has(f)));
+  const verbOnly = (a: ActionInfo) => objectWords(a.name).length === 0;
+  const aboutTopic = about(new Set([...topics].filter((t) => !isKind(t))));
+  const aboutKind = about(new Set([...topics].filter(isKind)));
+  if (actions.some(aboutTopic))
+    // Listing the kind of resource is how its contents are found (ListBucket for objects).
+    return actions.filter((a) => aboutTopic(a) || verbOnly(a) || (a.accessLevel === 'List' && aboutKind(a)));
+  return [...actions];
+}
+
 function actionsByIntent(
   service: string,
   intent: Intent,
   catalog: Catalog,
   resourcesNamed: boolean,
-  kinds: readonly string[] = [],
+  kinds: readonly string[],
+  topics: ReadonlySet<string>,
 ): ActionInfo[] {
-  const all = catalog.actionsOf(service);
   const curated = CAPABILITIES[service]?.[intent];
   if (curated) return curated.flatMap((name) => catalog.action(`${service}:${name}`) ?? []);
+  return narrowToTopics(byAccessLevel(service, intent, catalog, resourcesNamed, kinds), topics, kinds);
+}
+
+/** The service's actions that an intent asks for, by access level and name. */
+function byAccessLevel(
+  service: string,
+  intent: Intent,
+  catalog: Catalog,
+  resourcesNamed: boolean,
+  kinds: readonly string[],
+): ActionInfo[] {
+  const all = catalog.actionsOf(service);
   switch (intent) {
     case 'list':
       // Without a named resource, "list" means the account-level listings ("my buckets"), not the
@@ -212,7 +265,14 @@ export function selectGrants(u: Understanding, scope: Scope, catalog: Catalog): 
       for (const intent of intents) {
         const curated = CAPABILITIES[service]?.[intent] !== undefined;
         const kinds = named.flatMap((r) => (r.resourceType ? [r.resourceType] : []));
-        for (const action of actionsByIntent(service, intent, catalog, named.some(isNamed), kinds)) {
+        for (const action of actionsByIntent(
+          service,
+          intent,
+          catalog,
+          named.some(isNamed),
+          kinds,
+          u.topics,
+        )) {
           add(action, named, intent, curated);
         }
       }

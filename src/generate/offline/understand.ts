@@ -3,7 +3,15 @@
 import type { Catalog } from '../../catalog/index.ts';
 import { parseArn } from '../../policy/index.ts';
 import type { Intent, ResourceNoun } from './lexicon.ts';
-import { INTENT_WORDS, ONLY_WORDS, RESOURCE_NOUNS, SERVICE_ALIASES, WEAK_READ_WORDS } from './lexicon.ts';
+import {
+  GENERIC_TOPIC_WORDS,
+  INTENT_WORDS,
+  ONLY_WORDS,
+  RESOURCE_NOUNS,
+  SERVICE_ALIASES,
+  TOPIC_WORDS_KO,
+  WEAK_READ_WORDS,
+} from './lexicon.ts';
 
 type IntentWords = { readonly en: readonly string[]; readonly ko: readonly string[] };
 
@@ -29,6 +37,44 @@ export interface Understanding {
   readonly resources: readonly NamedResource[];
   /** "only", "read-only", "만": keep to exactly what was named. */
   readonly only: boolean;
+  /**
+   * What the request is about, as words of action names (metric, dashboard, item…), in every
+   * singular and plural form (see wordForms); the names of its resources are not topics.
+   */
+  readonly topics: ReadonlySet<string>;
+}
+
+/** A word's possible singulars and itself: "policies" → policies, policie, polici, policy. */
+export function wordForms(word: string): string[] {
+  const w = word.toLowerCase();
+  const forms = [w];
+  if (w.length > 3 && w.endsWith('s')) forms.push(w.slice(0, -1));
+  if (w.length > 4 && w.endsWith('es')) forms.push(w.slice(0, -2));
+  if (w.length > 4 && w.endsWith('ies')) forms.push(`${w.slice(0, -3)}y`);
+  return forms;
+}
+
+/** A word too general to say what a request or an action is about. */
+export function isGenericWord(word: string): boolean {
+  return wordForms(word).some((f) => GENERIC_TOPIC_WORDS.has(f) || NAME_STOPWORDS.has(f));
+}
+
+function topicsOf(text: string, resources: readonly NamedResource[]): Set<string> {
+  const names = new Set(
+    resources
+      .flatMap((r) => Object.values(r.values).flat())
+      .flatMap((v) => v.toLowerCase().split(/[^a-z0-9]+/)),
+  );
+  const topics = new Set<string>();
+  for (const m of maskNames(text).matchAll(/[A-Za-z]{3,}/g)) {
+    const word = m[0].toLowerCase();
+    if (names.has(word) || isGenericWord(word)) continue;
+    for (const f of wordForms(word)) topics.add(f);
+  }
+  for (const [ko, words] of Object.entries(TOPIC_WORDS_KO)) {
+    if (text.includes(ko)) for (const w of words) topics.add(w);
+  }
+  return topics;
 }
 
 const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
@@ -165,7 +211,7 @@ export function understand(text: string, catalog: Catalog): Understanding {
     [...ONLY_WORDS.en].some((w) => mentions(normalized, w)) ||
     ONLY_WORDS.ko.some((w) => normalized.includes(w));
 
-  return { services, intents, explicitActions, resources, only };
+  return { services, intents, explicitActions, resources, only, topics: topicsOf(normalized, resources) };
 }
 
 /** `service:Action` spelled out, and bare action names (`GetItem`) of services already named. */
