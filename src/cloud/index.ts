@@ -10,6 +10,8 @@ export {
 } from './errors.ts';
 export type { CloudErrorCode } from './errors.ts';
 export { paginate, collectPages } from './pages.ts';
+export { detachManagedPolicy } from './detach.ts';
+export type { PolicyHolderKind } from './detach.ts';
 export { openBackend, backendConfigFor } from './backend.ts';
 export type { BackendConfig } from './backend.ts';
 export {

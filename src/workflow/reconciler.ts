@@ -15,7 +15,7 @@ import type {
   ListPoliciesInput,
   ManagedPolicy,
 } from '../cloud/index.ts';
-import { collectPages, isCloudError } from '../cloud/index.ts';
+import { collectPages, detachManagedPolicy, isCloudError } from '../cloud/index.ts';
 import { revocationFailed } from '../notify/index.ts';
 import type { Notification, Notifier, RequestFacts } from '../notify/index.ts';
 import { appendAuditEvent } from '../store/index.ts';
@@ -382,11 +382,7 @@ async function revokePolicy(
     }
     for (const entity of attached) {
       const alreadyGone = await idempotent(ctx, `Detach${entity.kind}Policy ${entity.name}`, () =>
-        entity.kind === 'User'
-          ? backend.detachUserPolicy({ UserName: entity.name, PolicyArn: policyArn })
-          : entity.kind === 'Role'
-            ? backend.detachRolePolicy({ RoleName: entity.name, PolicyArn: policyArn })
-            : backend.detachGroupPolicy({ GroupName: entity.name, PolicyArn: policyArn }),
+        detachManagedPolicy(backend, entity, policyArn),
       );
       detached.push({ ...entity, alreadyGone });
       await audit(ctx, {

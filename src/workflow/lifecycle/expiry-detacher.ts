@@ -6,7 +6,7 @@
 // verifies, deletes and records its grant, and takes "not attached" (NoSuchEntity) as done. It is
 // the same idempotent kind of backstop as the reconciler, which sweeps IAM itself after a grace.
 import type { IamBackend } from '../../cloud/index.ts';
-import { isCloudError } from '../../cloud/index.ts';
+import { detachManagedPolicy, isCloudError } from '../../cloud/index.ts';
 import { appendAuditEvent } from '../../store/audit-log.ts';
 import type { Store } from '../../store/index.ts';
 import { storedTime } from '../../store/schema.ts';
@@ -56,9 +56,8 @@ export class ExpiryDetacher {
       if (detached.length + failed.length >= limit) break;
       const name = row.target_iam_identity_arn.split('/').at(-1)!;
       try {
-        if (row.target_iam_identity === 'ROLE')
-          await this.#backend.detachRolePolicy({ RoleName: name, PolicyArn: policyArn });
-        else await this.#backend.detachUserPolicy({ UserName: name, PolicyArn: policyArn });
+        const kind = row.target_iam_identity === 'ROLE' ? 'Role' : 'User';
+        await detachManagedPolicy(this.#backend, { kind, name }, policyArn);
       } catch (err) {
         // Not attached, or already deleted by the execution: nothing is left to detach.
         if (!isCloudError(err, 'NoSuchEntity')) {
