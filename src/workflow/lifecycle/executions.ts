@@ -26,7 +26,14 @@ export interface LifecycleExecutions {
   readonly engineKind: 'embedded' | 'stepfunctions';
   /** Starts the execution `name` of grantflow's lifecycle definition. */
   start(name: string, input: JsonObject): Promise<void>;
-  describe(name: string): Promise<ExecutionSummary | undefined>;
+  /**
+   * `currentState`: also say which state a running execution is in, where that costs a call of its
+   * own (Step Functions: its history); a single request's view asks for it, a listing does not.
+   */
+  describe(
+    name: string,
+    options?: { readonly currentState?: boolean },
+  ): Promise<ExecutionSummary | undefined>;
   history(name: string): Promise<HistoryEntry[]>;
   /** The token the execution waits on in `stateName`, when it waits there now. */
   waitingToken(name: string, stateName: string): Promise<string | undefined>;

@@ -364,7 +364,7 @@ export class LifecycleService {
   }
 
   async getRequest(id: string): Promise<RequestView> {
-    return (await this.#views([await this.#row(id)]))[0]!;
+    return (await this.#views([await this.#row(id)], { currentState: true }))[0]!;
   }
 
   /**
@@ -372,7 +372,11 @@ export class LifecycleService {
    * time. On Step Functions each description is an API call, which the service throttles per
    * account: a listing of a thousand requests must not make a thousand calls at once.
    */
-  async #views(rows: readonly AccessRequestRow[]): Promise<RequestView[]> {
+  /** `currentState`: say where a running execution is even where that costs a call (see describe). */
+  async #views(
+    rows: readonly AccessRequestRow[],
+    options: { readonly currentState?: boolean } = {},
+  ): Promise<RequestView[]> {
     if (rows.length === 0) return [];
     const approvals = await this.store.db
       .selectFrom('access_approvals')
@@ -387,7 +391,7 @@ export class LifecycleService {
       .execute();
     const approvalsOf = Map.groupBy(approvals, (a) => a.request_id);
     const executions = await mapConcurrently(rows, DESCRIBE_CONCURRENCY, (r) =>
-      r.execution_id ? this.executions.describe(r.execution_id) : Promise.resolve(undefined),
+      r.execution_id ? this.executions.describe(r.execution_id, options) : Promise.resolve(undefined),
     );
     return rows.map((r, i) => toView(r, approvalsOf.get(r.id) ?? [], executions[i]));
   }

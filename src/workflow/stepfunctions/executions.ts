@@ -87,7 +87,10 @@ export class StepFunctionsExecutions implements LifecycleExecutions {
     }
   }
 
-  async describe(name: string): Promise<ExecutionSummary | undefined> {
+  async describe(
+    name: string,
+    options: { readonly currentState?: boolean } = {},
+  ): Promise<ExecutionSummary | undefined> {
     let d;
     try {
       d = await this.#client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
@@ -95,14 +98,47 @@ export class StepFunctionsExecutions implements LifecycleExecutions {
       if (err instanceof ExecutionDoesNotExist) return undefined;
       throw err;
     }
+    // DescribeExecution does not say where a running execution is; its newest events do.
+    const currentState =
+      options.currentState && d.status === 'RUNNING' ? await this.#currentState(name) : undefined;
     return {
       id: name,
       arn: d.executionArn ?? this.executionArn(name),
       // PENDING_REDRIVE: it failed and may be redriven; for the request it has ended as failed.
       status: d.status === 'PENDING_REDRIVE' ? 'FAILED' : (d.status as ExecutionStatus),
+      ...(currentState !== undefined ? { currentState } : {}),
       ...(d.error ? { error: d.error } : {}),
       ...(d.cause ? { cause: d.cause } : {}),
     };
+  }
+
+  /**
+   * The state the newest *StateEntered event names, unless a *StateExited came after it (the
+   * execution is between two states). grantflow's definition has no Map or Parallel state, so
+   * every state entered is a top-level one.
+   */
+  async #currentState(name: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new GetExecutionHistoryCommand({
+          executionArn: this.executionArn(name),
+          reverseOrder: true,
+          maxResults: 100,
+          includeExecutionData: false,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      for (const e of page.events ?? []) {
+        if (e.type!.endsWith('StateExited')) return undefined;
+        if (e.type!.endsWith('StateEntered')) {
+          const state = detailsOf(e)?.name;
+          return typeof state === 'string' ? state : undefined;
+        }
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
   }
 
   async history(name: string): Promise<HistoryEntry[]> {
