@@ -12,7 +12,8 @@ import {
   scanFindings,
   storedFindings,
 } from '../src/audit/index.ts';
-import type { AccountSnapshot, AuditResult } from '../src/audit/index.ts';
+import type { AccountSnapshot } from '../src/analyze/index.ts';
+import type { AuditResult } from '../src/audit/index.ts';
 import { openStore } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { ENGINES, createTestDatabase } from './helpers/store-databases.ts';

@@ -8,6 +8,7 @@ import { LocalIamBackend } from '../src/cloud/index.ts';
 import { main } from '../src/cli/main.ts';
 import type { CliIo } from '../src/cli/io.ts';
 import { openStore, storeConfigFor } from '../src/store/index.ts';
+import { stoppableIo } from './helpers/cli.ts';
 
 async function until(condition: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -45,27 +46,18 @@ describe('grantflow serve', () => {
     await iam.attachUserPolicy({ UserName: 'dev-kim', PolicyArn: Policy.Arn });
     await iam.close();
 
-    let stderr = '';
-    const controller = new AbortController();
-    const io: CliIo = {
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => (stderr += t) },
-      readStdin: async () => '',
-      cwd: process.cwd(),
-      env: {},
-      signal: controller.signal,
-    };
+    const { io, stderr, stop } = stoppableIo();
     const served = main(
       ['serve', '--data-dir', dataDir, '--audit-schedule', 'rate(1 day)', '--audit-at-start', '--grace', '2'],
       io,
     );
-    await until(() => stderr.includes('reconciler: 1 revoked') && stderr.includes('audit audit-1:'));
+    await until(() => stderr().includes('reconciler: 1 revoked') && stderr().includes('audit audit-1:'));
     // The audit's new critical finding went out through the log channel as a notification.
-    expect(stderr).toContain('audit.new-findings');
-    expect(stderr).toContain('ops-admin');
-    controller.abort();
+    expect(stderr()).toContain('audit.new-findings');
+    expect(stderr()).toContain('ops-admin');
+    stop();
     expect(await served).toBe(0);
-    expect(stderr).toContain('stopping');
+    expect(stderr()).toContain('stopping');
 
     const after = await LocalIamBackend.open(
       await openStore(storeConfigFor({ dataDir, cwd: process.cwd(), env: {} })),

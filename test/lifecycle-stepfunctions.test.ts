@@ -18,9 +18,8 @@ import { deployLifecycleLocally } from '../src/workflow/stepfunctions/index.ts';
 import type { RunningStepFunctions } from '../src/workflow/stepfunctions/index.ts';
 import { tasksFunction } from '../src/workflow/stepfunctions/tasks-function.ts';
 import { main } from '../src/cli/main.ts';
-import type { CliIo } from '../src/cli/io.ts';
 import { hashToken } from '../src/server/index.ts';
-import { runCli } from './helpers/cli.ts';
+import { runCli, stoppableIo } from './helpers/cli.ts';
 import { attachedPolicies, grantflowPolicies, seedRequest } from './lifecycle-helpers.ts';
 
 const ACCOUNT = '123456789012';
@@ -221,14 +220,8 @@ describe('the lifecycle on Step Functions', () => {
 
   it('`serve --port` on the deployed state machine: the HTTP API asks, approves and shows the history', async () => {
     const KIM = `arn:aws:iam::${ACCOUNT}:user/dev-kim`;
-    let stderr = '';
-    const controller = new AbortController();
-    const io: CliIo = {
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => (stderr += t) },
-      readStdin: async () => '',
+    const { io, stderr, stop } = stoppableIo({
       cwd: dir,
-      signal: controller.signal,
       env: {
         GRANTFLOW_STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:grantflow-lifecycle`,
         GRANTFLOW_STEPFUNCTIONS_ENDPOINT: d.endpoint.url,
@@ -244,12 +237,12 @@ describe('the lifecycle on Step Functions', () => {
           },
         }),
       },
-    };
+    });
     const served = main(['serve', '--data-dir', dir, '--port', '0'], io);
     let url: string | undefined;
-    while (!(url = /HTTP API listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr)?.[1]))
+    while (!(url = /HTTP API listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr())?.[1]))
       await new Promise((r) => setTimeout(r, 20));
-    expect(stderr).toContain('running: executions on Step Functions (arn:aws:states:');
+    expect(stderr()).toContain('running: executions on Step Functions (arn:aws:states:');
     const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     const created = await fetch(`${url}/v1/requests`, {
       method: 'POST',
@@ -293,7 +286,7 @@ describe('the lifecycle on Step Functions', () => {
     expect((await attachedPolicies(d.backend)).length).toBe(1);
     await d.service.revoke(id, 'dev-kim');
     await d.service.settled(id);
-    controller.abort();
+    stop();
     expect(await served).toBe(0);
   });
 

@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import type { CliIo } from '../src/cli/io.ts';
 import { listAuditLog, verifyAuditLog } from '../src/store/audit-log.ts';
 import { openStore, storeConfigFor } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { KyselyExecutionStore, pruneEndedExecutions, startRetention } from '../src/workflow/index.ts';
 import type { ExecutionRow, PruneOutcome } from '../src/workflow/index.ts';
-import { runCli } from './helpers/cli.ts';
+import { runCli, stoppableIo } from './helpers/cli.ts';
 import { ENGINES, createTestDatabase } from './helpers/store-databases.ts';
 import type { TestDatabase } from './helpers/store-databases.ts';
 import { harness, seedRequest } from './lifecycle-helpers.ts';
@@ -274,20 +273,11 @@ describe('grantflow workflow prune and serve --execution-retention-days', () => 
   it('prunes as serve starts, and says so', async () => {
     const dataDir = join(dir, 'serve');
     await endedExecution(dataDir, 'old-run', 100);
-    let stderr = '';
-    const controller = new AbortController();
-    const io: CliIo = {
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => (stderr += t) },
-      readStdin: async () => '',
-      cwd: process.cwd(),
-      env: {},
-      signal: controller.signal,
-    };
+    const { io, stderr, stop } = stoppableIo();
     const served = main(['serve', '--data-dir', dataDir, '--execution-retention-days', '90'], io);
-    await until(() => stderr.includes('retention: deleted 1 executions that ended before'), 20_000);
-    expect(stderr).toContain('executions kept 90 days after they end');
-    controller.abort();
+    await until(() => stderr().includes('retention: deleted 1 executions that ended before'), 20_000);
+    expect(stderr()).toContain('executions kept 90 days after they end');
+    stop();
     expect(await served).toBe(0);
     expect((await runCli(['workflow', 'describe', 'old-run', '--data-dir', dataDir])).code).toBe(2);
   });

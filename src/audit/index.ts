@@ -14,20 +14,6 @@ export type {
   Severity,
 } from './types.ts';
 export { AuditInputError, ScheduleExpressionError } from './errors.ts';
-// The account snapshot the audit reads (its model lives in analyze/, which reasons about it).
-export { loadDocument } from '../analyze/index.ts';
-export type {
-  AccountSnapshot,
-  CredentialReport,
-  CredentialReportRow,
-  Entity,
-  GroupEntity,
-  InlinePolicy,
-  LoadedDocument,
-  ManagedPolicy,
-  RoleEntity,
-  UserEntity,
-} from '../analyze/index.ts';
 export { readAuthorizationDetails, authorizationDetailsSnapshot } from './sources/authorization-details.ts';
 export type { AuthorizationDetailsOptions } from './sources/authorization-details.ts';
 export { readCredentialReport, parseCsv } from './sources/credential-report.ts';

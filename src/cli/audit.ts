@@ -20,13 +20,8 @@ import {
   recordScan,
   runAudit,
 } from '../audit/index.ts';
-import type {
-  AccountSnapshot,
-  AuditReport,
-  CredentialReport,
-  RecordedScan,
-  Severity,
-} from '../audit/index.ts';
+import type { AuditReport, RecordedScan, Severity } from '../audit/index.ts';
+import type { AccountSnapshot, CredentialReport } from '../analyze/index.ts';
 import { backendConfigFor, openBackend } from '../cloud/index.ts';
 import { DatabaseUrlError, StoreError, describeStore, openStore, storeConfigFor } from '../store/index.ts';
 import type { StoreConfig } from '../store/index.ts';

@@ -177,6 +177,8 @@ export function guardPolicy(
     const anyResource = entry.resources.includes('*');
     for (const action of entry.actions) {
       const escalation = privilegeEscalationAction(action.key);
+      // Anything but reading: write, tagging, permissions management.
+      const changes = action.accessLevel !== 'List' && action.accessLevel !== 'Read';
       if (
         action.key === 'sts:AssumeRole' &&
         entry.resources.some((r) => r === '*' || r.endsWith(':role/*'))
@@ -197,11 +199,7 @@ export function guardPolicy(
           `${action.key} ${escalation.reason}${wildcard ? ' (granted on resources given by wildcard)' : ''}.`,
           [action.key],
         );
-      } else if (
-        IDENTITY_SERVICES.has(action.service) &&
-        action.accessLevel !== 'List' &&
-        action.accessLevel !== 'Read'
-      ) {
+      } else if (changes && IDENTITY_SERVICES.has(action.service)) {
         flag(
           'identity-change',
           'needs_approval',
@@ -209,11 +207,7 @@ export function guardPolicy(
           [action.key],
         );
       }
-      if (
-        ACCOUNT_LEVEL_SERVICES.has(action.service) &&
-        action.accessLevel !== 'List' &&
-        action.accessLevel !== 'Read'
-      ) {
+      if (changes && ACCOUNT_LEVEL_SERVICES.has(action.service)) {
         flag(
           'account-level-change',
           'refuse',
@@ -240,12 +234,7 @@ export function guardPolicy(
           [action.key],
         );
       }
-      if (
-        anyResource &&
-        needsResource(action) &&
-        action.accessLevel !== 'List' &&
-        action.accessLevel !== 'Read'
-      ) {
+      if (changes && anyResource && needsResource(action)) {
         flag(
           'write-on-any-resource',
           'needs_approval',

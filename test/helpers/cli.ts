@@ -48,3 +48,25 @@ export function spawnCli(
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * For an in-process command that runs until stopped (`serve`): its io, what it has written to
+ * standard error so far, and `stop()`, which aborts it as SIGTERM would.
+ */
+export function stoppableIo(options: { cwd?: string; env?: Record<string, string> } = {}): {
+  io: CliIo;
+  stderr: () => string;
+  stop: () => void;
+} {
+  let stderr = '';
+  const controller = new AbortController();
+  const io: CliIo = {
+    stdout: { write: () => true },
+    stderr: { write: (t: string) => (stderr += t) },
+    readStdin: async () => '',
+    cwd: options.cwd ?? process.cwd(),
+    env: { ...options.env },
+    signal: controller.signal,
+  };
+  return { io, stderr: () => stderr, stop: () => controller.abort() };
+}
