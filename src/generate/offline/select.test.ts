@@ -74,4 +74,29 @@ describe('narrowing a service’s actions to what the request talks of', () => {
     expect(u.topics.has('item')).toBe(false);
     expect(selected('I want to read the DynamoDB table metric-items')).toContain('dynamodb:DescribeTable');
   });
+
+  it('leaves out the qualified variants of an action unless the request names the qualifier', () => {
+    const seed = selected(
+      'Translate, Transcribe를 사용하고 싶은데 콘솔에서 테스트가 안됩니다. 권한 요청드립니다.',
+    );
+    expect(seed).toEqual(
+      expect.arrayContaining([
+        'transcribe:StartTranscriptionJob',
+        'transcribe:StartStreamTranscriptionWebSocket',
+        'translate:TranslateText',
+      ]),
+    );
+    for (const variant of [
+      'transcribe:StartMedicalTranscriptionJob',
+      'transcribe:StartCallAnalyticsStreamTranscription',
+    ])
+      expect(seed).not.toContain(variant);
+    expect(selected('I need to start medical transcription jobs with Amazon Transcribe')).toContain(
+      'transcribe:StartMedicalTranscriptionJob',
+    );
+    // Words added at the end act on a part of the same thing: not a variant.
+    expect(selected('I need to read objects under the logs/ prefix of the S3 bucket analytics-raw')).toEqual(
+      expect.arrayContaining(['s3:GetObject', 's3:GetObjectVersion']),
+    );
+  });
 });

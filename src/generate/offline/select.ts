@@ -84,10 +84,40 @@ export function narrowToTopics(
   const verbOnly = (a: ActionInfo) => objectWords(a.name).length === 0;
   const aboutTopic = about(new Set([...topics].filter((t) => !isKind(t))));
   const aboutKind = about(new Set([...topics].filter(isKind)));
-  if (actions.some(aboutTopic))
-    // Listing the kind of resource is how its contents are found (ListBucket for objects).
-    return actions.filter((a) => aboutTopic(a) || verbOnly(a) || (a.accessLevel === 'List' && aboutKind(a)));
-  return [...actions];
+  const narrowed = actions.some(aboutTopic)
+    ? // Listing the kind of resource is how its contents are found (ListBucket for objects).
+      actions.filter((a) => aboutTopic(a) || verbOnly(a) || (a.accessLevel === 'List' && aboutKind(a)))
+    : [...actions];
+  return withoutUnaskedVariants(narrowed, topics);
+}
+
+/**
+ * Drops the qualified variants of an action that are also there, unless the request names their
+ * qualifier: StartMedicalTranscriptionJob beside StartTranscriptionJob, DescribeReservedInstances
+ * beside DescribeInstances, UpdateGlobalTable beside UpdateTable. AWS names a distinct feature by
+ * a word inserted after the verb; a request that does not mention the feature does not need it.
+ * Words added at the end (GetObjectVersion beside GetObject) are not a variant: they act on a
+ * part of the same thing.
+ */
+function withoutUnaskedVariants(actions: readonly ActionInfo[], topics: ReadonlySet<string>): ActionInfo[] {
+  const wordsOf = (a: ActionInfo) => a.name.match(/[A-Z][a-z0-9]*/g) ?? [];
+  const names = new Set(actions.map((a) => `${a.service}:${wordsOf(a).join(' ')}`));
+  return actions.filter((a) => {
+    const words = wordsOf(a);
+    // Remove each run of inserted words (between the verb and the last word) in turn.
+    for (let from = 1; from < words.length - 1; from++) {
+      for (let to = from + 1; to < words.length; to++) {
+        const base = [...words.slice(0, from), ...words.slice(to)].join(' ');
+        const qualifier = words.slice(from, to);
+        if (
+          names.has(`${a.service}:${base}`) &&
+          !qualifier.some((w) => wordForms(w).some((f) => topics.has(f)))
+        )
+          return false;
+      }
+    }
+    return true;
+  });
 }
 
 function actionsByIntent(
