@@ -41,17 +41,34 @@ describe('narrowing a service’s actions to what the request talks of', () => {
 
   it('takes the kind of a named resource as its container, not as the topic', () => {
     const actions = selected('I want to read and write items in the DynamoDB table carts.');
-    expect([...actions].sort()).toEqual(
-      [
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
+    expect(actions).toEqual(
+      expect.arrayContaining([
         'dynamodb:GetItem',
-        'dynamodb:PutItem',
+        'dynamodb:BatchGetItem',
         'dynamodb:Query',
         'dynamodb:Scan',
+        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
-      ].sort(),
+        'dynamodb:BatchWriteItem',
+        // Reading the table itself stays.
+        'dynamodb:DescribeTable',
+      ]),
+    );
+    for (const change of [
+      'dynamodb:UpdateTable',
+      'dynamodb:RestoreTableToPointInTime',
+      'dynamodb:ImportTable',
+    ])
+      expect(actions).not.toContain(change);
+  });
+
+  it('does not let a topic that the named resource cannot have crowd out reading it', () => {
+    // S3 has dashboard actions (Storage Lens), none of which applies to a bucket.
+    expect(selected('I need to read the S3 bucket finance-reports for the finance dashboard')).toContain(
+      's3:GetObject',
+    );
+    expect(selected('Read messages from the SQS queue orders for the billing service')).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:GetQueueUrl']),
     );
   });
 

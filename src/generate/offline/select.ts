@@ -62,8 +62,8 @@ function objectWords(name: string): string[] {
  * verb alone (Query, Scan, Decrypt) act on the service's own resource and stay. The kinds of
  * resource the request names its resources by ("the table carts") are not topics of their own:
  * "items in the table carts" is about items (GetItem, PutItem), not tables (UpdateTable), though
- * listing the kind stays (ListBucket finds the objects); "read the table carts" is about the whole
- * table. When no action is about a topic, the request did not say, and all stay.
+ * listing and reading the table itself stay (DescribeTable, ListBucket for objects); "read the table
+ * carts" is about the whole table. When no action is about a topic, the request did not say, and all stay.
  */
 export function narrowToTopics(
   actions: readonly ActionInfo[],
@@ -85,8 +85,14 @@ export function narrowToTopics(
   const aboutTopic = about(new Set([...topics].filter((t) => !isKind(t))));
   const aboutKind = about(new Set([...topics].filter(isKind)));
   const narrowed = actions.some(aboutTopic)
-    ? // Listing the kind of resource is how its contents are found (ListBucket for objects).
-      actions.filter((a) => aboutTopic(a) || verbOnly(a) || (a.accessLevel === 'List' && aboutKind(a)))
+    ? // Listing and reading the named resource itself stay: that is how its contents are found
+      // (ListBucket for objects, GetQueueUrl for messages); changing it is another matter.
+      actions.filter(
+        (a) =>
+          aboutTopic(a) ||
+          verbOnly(a) ||
+          ((a.accessLevel === 'List' || a.accessLevel === 'Read') && aboutKind(a)),
+      )
     : [...actions];
   return withoutUnaskedVariants(narrowed, topics);
 }
@@ -120,6 +126,12 @@ function withoutUnaskedVariants(actions: readonly ActionInfo[], topics: Readonly
   });
 }
 
+/**
+ * The actions an intent asks for: the curated ones, or those of the access levels and names it
+ * implies that can be granted on what the request names (`applies`), narrowed to its topics. Only
+ * applicable actions count for the narrowing: an action about "dashboards" that cannot touch the
+ * bucket named must not crowd out reading it.
+ */
 function actionsByIntent(
   service: string,
   intent: Intent,
@@ -127,10 +139,12 @@ function actionsByIntent(
   resourcesNamed: boolean,
   kinds: readonly string[],
   topics: ReadonlySet<string>,
+  applies: (action: ActionInfo) => boolean,
 ): ActionInfo[] {
   const curated = CAPABILITIES[service]?.[intent];
   if (curated) return curated.flatMap((name) => catalog.action(`${service}:${name}`) ?? []);
-  return narrowToTopics(byAccessLevel(service, intent, catalog, resourcesNamed, kinds), topics, kinds);
+  const applicable = byAccessLevel(service, intent, catalog, resourcesNamed, kinds).filter(applies);
+  return narrowToTopics(applicable, topics, kinds);
 }
 
 /** The service's actions that an intent asks for, by access level and name. */
@@ -295,6 +309,7 @@ export function selectGrants(u: Understanding, scope: Scope, catalog: Catalog): 
       for (const intent of intents) {
         const curated = CAPABILITIES[service]?.[intent] !== undefined;
         const kinds = named.flatMap((r) => (r.resourceType ? [r.resourceType] : []));
+        const applies = (a: ActionInfo) => resourcesFor(a, named, scope, catalog, curated) !== undefined;
         for (const action of actionsByIntent(
           service,
           intent,
@@ -302,6 +317,7 @@ export function selectGrants(u: Understanding, scope: Scope, catalog: Catalog): 
           named.some(isNamed),
           kinds,
           u.topics,
+          applies,
         )) {
           add(action, named, intent, curated);
         }
