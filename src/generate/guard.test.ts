@@ -49,6 +49,13 @@ describe('guardPolicy', () => {
       ],
       'privilege-escalation-combination',
     ],
+    [
+      [
+        { Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::111122223333:role/*' },
+        { Effect: 'Allow', Action: 'lambda:CreateFunction', Resource: '*' },
+      ],
+      'privilege-escalation-combination',
+    ],
     [[{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }], 'assume-any-role'],
     [
       [{ Effect: 'Allow', Action: 'iam:AttachUserPolicy', Resource: 'arn:aws:iam::111122223333:user/*' }],
@@ -65,6 +72,14 @@ describe('guardPolicy', () => {
   it.each([
     [
       [{ Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::111122223333:role/app-role' }],
+      'privilege-escalation-action',
+    ],
+    // A named role to pass with a function to create: an approver judges that role.
+    [
+      [
+        { Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::111122223333:role/lambda-exec' },
+        { Effect: 'Allow', Action: 'lambda:CreateFunction', Resource: '*' },
+      ],
       'privilege-escalation-action',
     ],
     [

@@ -159,6 +159,12 @@ export function guardPolicy(
 
   const allActions = [...new Map(entries.flatMap((e) => e.actions).map((a) => [a.key, a])).values()];
 
+  // iam:PassRole granted on every role (or every role under a path), not on roles named.
+  const passesAnyRole = entries.some(
+    (e) =>
+      e.actions.some((a) => a.key === 'iam:PassRole') &&
+      e.resources.some((r) => r === '*' || /:role\/(?:[^*]*\/)?\*$/.test(r)),
+  );
   for (const combo of PRIVILEGE_ESCALATION_COMBINATIONS) {
     const present = combo.steps.map((step) =>
       allActions.filter((a) => step.some((s) => actionMatches(s, a.key))),
@@ -169,6 +175,23 @@ export function guardPolicy(
         'refuse',
         `Together these actions let the holder raise its own privileges: it ${combo.reason}.`,
         present.flat().map((a) => a.key),
+      );
+    } else if (
+      // Passing any role to what the holder creates is the escalation itself; the way to start
+      // that compute (an invoke, a trigger) is one more permission away, so it is not waited for.
+      combo.steps[0]!.includes('iam:PassRole') &&
+      passesAnyRole &&
+      present.slice(0, 2).every((found) => found.length > 0)
+    ) {
+      flag(
+        'privilege-escalation-combination',
+        'refuse',
+        `iam:PassRole on every role with ${present[1]!.map((a) => a.key).join(', ')} is one step from ` +
+          `raising the holder's privileges: it ${combo.reason}.`,
+        present
+          .slice(0, 2)
+          .flat()
+          .map((a) => a.key),
       );
     }
   }
