@@ -1,9 +1,9 @@
 // From what a request names to the actions it needs and the resources to scope them to.
-import type { ActionInfo, Catalog } from '../../catalog/index.ts';
+import type { ActionInfo, Catalog, ResourceTypeInfo } from '../../catalog/index.ts';
 import type { Intent } from './lexicon.ts';
 import { CAPABILITIES, CONSOLE_COMPANIONS, OPERATE_VERBS } from './lexicon.ts';
 import type { NamedResource, Understanding } from './understand.ts';
-import { isGenericWord, wordForms } from './understand.ts';
+import { wordForms } from './understand.ts';
 
 export interface Scope {
   readonly partition: string;
@@ -55,46 +55,53 @@ function objectWords(name: string): string[] {
   return (name.match(/[A-Z][a-z0-9]*/g) ?? []).slice(1).map((w) => w.toLowerCase());
 }
 
+/** A resource type's name in words: metric-stream → metric, stream; kmsKey → kms, key. */
+function typeWords(key: string): string[] {
+  return key
+    .split(/[-_]|(?=[A-Z])/)
+    .map((w) => w.toLowerCase())
+    .filter((w) => w !== '');
+}
+
 /**
- * The actions about what the request talks of: "read CloudWatch metrics" keeps GetMetricData and
- * ListMetrics, not all 68 of CloudWatch's List and Read actions. An action is about a topic when a
- * word of its name after the verb is one (in any singular or plural form); actions named by their
- * verb alone (Query, Scan, Decrypt) act on the service's own resource and stay. The kinds of
- * resource the request names its resources by ("the table carts") are not topics of their own:
- * "items in the table carts" is about items (GetItem, PutItem), not tables (UpdateTable), though
- * listing and reading the table itself stay (DescribeTable, ListBucket for objects); "read the table
- * carts" is about the whole table. When no action is about a topic, the request did not say, and all stay.
+ * When the request names some of the service's kinds of resource, leaves out the actions about the
+ * kinds it does not mention: "read CloudWatch metrics for our dashboards" keeps GetMetricData and
+ * GetDashboard but not DescribeAlarms or GetSpaceCredentials (alarm and space are CloudWatch
+ * resource types it does not name). An action is about a type when the words of its name after the verb spell the type
+ * (ListMetricStreams is about metric-stream); one about a mentioned type too stays (ImportTable
+ * with "table"). Actions about no type at all stay whatever the request says (GetShardIterator,
+ * GetMetricData): removing only what is clearly about something else keeps a drafted policy
+ * working.
  */
-export function narrowToTopics(
+export function withoutUnmentionedTypes(
   actions: readonly ActionInfo[],
+  types: readonly Pick<ResourceTypeInfo, 'key' | 'arnTemplate'>[],
   topics: ReadonlySet<string>,
   kinds: readonly string[] = [],
 ): ActionInfo[] {
-  const kindForms = new Set(
-    kinds.flatMap((k) =>
-      k
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .flatMap(wordForms),
-    ),
+  const said = new Set([...topics, ...kinds.flatMap(typeWords).flatMap(wordForms)]);
+  // Type keys run words together (transcriptionjob): two words said may spell one.
+  const spelledBySaid = new Set([...said].flatMap((a) => [a, ...[...said].map((b) => a + b)]));
+  const spelled = (t: { key: string }) => typeWords(t.key).join('');
+  const named = types.filter(
+    (t) => typeWords(t.key).every((w) => said.has(w)) || spelledBySaid.has(spelled(t)),
   );
-  const isKind = (word: string) => wordForms(word).some((f) => kindForms.has(f));
-  const about = (words: ReadonlySet<string>) => (a: ActionInfo) =>
-    objectWords(a.name).some((w) => !isGenericWord(w) && wordForms(w).some((f) => words.has(f)));
-  const verbOnly = (a: ActionInfo) => objectWords(a.name).length === 0;
-  const aboutTopic = about(new Set([...topics].filter((t) => !isKind(t))));
-  const aboutKind = about(new Set([...topics].filter(isKind)));
-  const narrowed = actions.some(aboutTopic)
-    ? // Listing and reading the named resource itself stay: that is how its contents are found
-      // (ListBucket for objects, GetQueueUrl for messages); changing it is another matter.
-      actions.filter(
-        (a) =>
-          aboutTopic(a) ||
-          verbOnly(a) ||
-          ((a.accessLevel === 'List' || a.accessLevel === 'Read') && aboutKind(a)),
+  // A request that names none of the service's kinds of resource asks for the service as such.
+  if (named.length === 0) return [...actions];
+  // What lives inside a resource mentioned is mentioned with it: a bucket's objects, a table's
+  // indexes and streams (their ARNs extend the container's).
+  const mentioned = new Set(
+    types
+      .filter((t) =>
+        named.some((n) => t === n || ['/', ':'].some((sep) => t.arnTemplate.startsWith(n.arnTemplate + sep))),
       )
-    : [...actions];
-  return withoutUnaskedVariants(narrowed, topics);
+      .map(spelled),
+  );
+  return actions.filter((a) => {
+    const name = objectWords(a.name).join('');
+    const about = types.map(spelled).filter((t) => name.includes(t));
+    return about.length === 0 || about.some((t) => mentioned.has(t));
+  });
 }
 
 /**
@@ -128,9 +135,8 @@ function withoutUnaskedVariants(actions: readonly ActionInfo[], topics: Readonly
 
 /**
  * The actions an intent asks for: the curated ones, or those of the access levels and names it
- * implies that can be granted on what the request names (`applies`), narrowed to its topics. Only
- * applicable actions count for the narrowing: an action about "dashboards" that cannot touch the
- * bucket named must not crowd out reading it.
+ * implies that can be granted on what the request names (`applies`), without the ones about what
+ * the request does not mention.
  */
 function actionsByIntent(
   service: string,
@@ -144,7 +150,8 @@ function actionsByIntent(
   const curated = CAPABILITIES[service]?.[intent];
   if (curated) return curated.flatMap((name) => catalog.action(`${service}:${name}`) ?? []);
   const applicable = byAccessLevel(service, intent, catalog, resourcesNamed, kinds).filter(applies);
-  return narrowToTopics(applicable, topics, kinds);
+  const types = catalog.resourceTypesOf(service);
+  return withoutUnaskedVariants(withoutUnmentionedTypes(applicable, types, topics, kinds), topics);
 }
 
 /** The service's actions that an intent asks for, by access level and name. */

@@ -4,7 +4,6 @@ import type { Catalog } from '../../catalog/index.ts';
 import { parseArn } from '../../policy/index.ts';
 import type { Intent, ResourceNoun } from './lexicon.ts';
 import {
-  GENERIC_TOPIC_WORDS,
   INTENT_WORDS,
   ONLY_WORDS,
   RESOURCE_NOUNS,
@@ -38,8 +37,8 @@ export interface Understanding {
   /** "only", "read-only", "만": keep to exactly what was named. */
   readonly only: boolean;
   /**
-   * What the request is about, as words of action names (metric, dashboard, item…), in every
-   * singular and plural form (see wordForms); the names of its resources are not topics.
+   * The words the request uses (metric, dashboard, item…; Korean nouns as their English words), in
+   * every singular and plural form (see wordForms); the names of its resources are not among them.
    */
   readonly topics: ReadonlySet<string>;
 }
@@ -54,11 +53,6 @@ export function wordForms(word: string): string[] {
   return forms;
 }
 
-/** A word too general to say what a request or an action is about. */
-export function isGenericWord(word: string): boolean {
-  return wordForms(word).some((f) => GENERIC_TOPIC_WORDS.has(f) || NAME_STOPWORDS.has(f));
-}
-
 function topicsOf(text: string, resources: readonly NamedResource[]): Set<string> {
   const names = new Set(
     resources
@@ -68,7 +62,7 @@ function topicsOf(text: string, resources: readonly NamedResource[]): Set<string
   const topics = new Set<string>();
   for (const m of maskNames(text).matchAll(/[A-Za-z]{3,}/g)) {
     const word = m[0].toLowerCase();
-    if (names.has(word) || isGenericWord(word)) continue;
+    if (names.has(word) || NAME_STOPWORDS.has(word)) continue;
     for (const f of wordForms(word)) topics.add(f);
   }
   for (const [ko, words] of Object.entries(TOPIC_WORDS_KO)) {
