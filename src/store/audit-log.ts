@@ -80,14 +80,17 @@ export async function appendAuditEvent(
 ): Promise<AuditEntry> {
   const draft = draftEntry(event, options.now ?? (() => new Date()));
   if (db.isTransaction) return appendWithin(db, draft);
-  const family = sqlFamily(db);
-  // SQLite: our driver begins every write transaction IMMEDIATE. Elsewhere, READ COMMITTED makes
-  // the locking read see the head as the previous appender committed it, whatever the server's
-  // default isolation (under REPEATABLE READ/SERIALIZABLE, PostgreSQL would fail the second
-  // appender with a serialization error instead).
-  const transaction =
-    family === 'sqlite' ? db.transaction() : db.transaction().setIsolationLevel('read committed');
-  return transaction.execute((trx) => appendWithin(trx, draft));
+  return auditTransaction(db).execute((trx) => appendWithin(trx, draft));
+}
+
+/**
+ * A transaction that may append to the audit log. SQLite: our driver begins every write
+ * transaction IMMEDIATE. Elsewhere, READ COMMITTED makes the locking read see the head as the
+ * previous appender committed it, whatever the server's default isolation (under REPEATABLE
+ * READ/SERIALIZABLE, PostgreSQL would fail the second appender with a serialization error instead).
+ */
+export function auditTransaction<DB>(db: Kysely<DB>) {
+  return sqlFamily(db) === 'sqlite' ? db.transaction() : db.transaction().setIsolationLevel('read committed');
 }
 
 type Draft = Omit<AuditLogRow, 'seq' | 'prev_hash' | 'hash'>;

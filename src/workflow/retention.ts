@@ -4,9 +4,9 @@
 // access_requests and access_approvals tables and in the hash-chained audit log, which are never
 // pruned; a pruned request's view simply has no execution, as one on Step Functions has after 90 days.
 import type { Kysely } from 'kysely';
-import { appendAuditEvent } from '../store/audit-log.ts';
+import { appendAuditEvent, auditTransaction } from '../store/audit-log.ts';
 import type { LifecycleTables, Store } from '../store/index.ts';
-import { sqlFamily, storedTime } from '../store/schema.ts';
+import { storedTime } from '../store/schema.ts';
 import { KyselyExecutionStore } from './kysely-store.ts';
 
 /**
@@ -39,13 +39,8 @@ export async function pruneEndedExecutions(
   const stoppedBefore = storedTime(options.now.getTime() - options.retentionDays * 86_400_000);
   let deleted = 0;
   for (;;) {
-    // A batch and its audit entry commit together: nothing is deleted unrecorded. READ COMMITTED
-    // outside SQLite, as appendAuditEvent itself asks (its locking read of the log's head).
-    const transaction =
-      sqlFamily(store.db) === 'sqlite'
-        ? store.db.transaction()
-        : store.db.transaction().setIsolationLevel('read committed');
-    const ids = await transaction.execute(async (trx) => {
+    // A batch and its audit entry commit together: nothing is deleted unrecorded.
+    const ids = await auditTransaction(store.db).execute(async (trx) => {
       const batch = await new KyselyExecutionStore(
         trx as unknown as Kysely<LifecycleTables>,
       ).deleteEndedExecutions(stoppedBefore, PRUNE_BATCH);
