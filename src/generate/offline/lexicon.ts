@@ -438,9 +438,9 @@ export const OPERATE_VERBS = [
 ];
 
 /**
- * Korean nouns for what actions act on, as the English word of action names (`메트릭` → Metric in
- * GetMetricData): a request in Korean narrows a service's actions to its topic as one in English
- * does. Substrings: Korean attaches particles to nouns.
+ * Korean nouns for what actions act on, as the English words of resource types and action names
+ * (`알람` → alarm): a request in Korean names a service's kinds of resource as one in English does
+ * (see withoutUnmentionedTypes in select.ts). Substrings: Korean attaches particles to nouns.
  */
 export const TOPIC_WORDS_KO: Readonly<Record<string, readonly string[]>> = {
   메트릭: ['metric'],

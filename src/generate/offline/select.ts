@@ -43,16 +43,28 @@ const VERB_INTENTS: Partial<Record<Intent, string>> = {
 
 const DESTRUCTIVE = /^(Delete|Remove|Purge|Terminate|Deregister|Disable|Detach|Disassociate)/;
 
+/** A resource kind as action names spell it: metric-stream → metricstream, kmsKey → kmskey. */
+function spelledKind(kind: string): string {
+  return kind.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
 /** Whether an action's name mentions one of the resource kinds (`DescribeInstances` for instance). */
 function namesKind(actionName: string, kinds: readonly string[]): boolean {
   if (kinds.length === 0) return true;
   const lower = actionName.toLowerCase();
-  return kinds.some((k) => lower.includes(k.toLowerCase().replace(/[^a-z0-9]/g, '')));
+  return kinds.some((k) => lower.includes(spelledKind(k)));
 }
 
-/** The words of an action's name after its verb: GetMetricData → metric, data. */
+/** The words of an action's name: GetMetricData → Get, Metric, Data. */
+function nameWords(name: string): string[] {
+  return name.match(/[A-Z][a-z0-9]*/g) ?? [];
+}
+
+/** The words of an action's name after its verb, in lower case: GetMetricData → metric, data. */
 function objectWords(name: string): string[] {
-  return (name.match(/[A-Z][a-z0-9]*/g) ?? []).slice(1).map((w) => w.toLowerCase());
+  return nameWords(name)
+    .slice(1)
+    .map((w) => w.toLowerCase());
 }
 
 /** A resource type's name in words: metric-stream → metric, stream; kmsKey → kms, key. */
@@ -67,9 +79,9 @@ function typeWords(key: string): string[] {
  * When the request names some of the service's kinds of resource, leaves out the actions about the
  * kinds it does not mention: "read CloudWatch metrics for our dashboards" keeps GetMetricData and
  * GetDashboard but not DescribeAlarms or GetSpaceCredentials (alarm and space are CloudWatch
- * resource types it does not name). An action is about a type when the words of its name after the verb spell the type
- * (ListMetricStreams is about metric-stream); one about a mentioned type too stays (ImportTable
- * with "table"). Actions about no type at all stay whatever the request says (GetShardIterator,
+ * resource types it does not name). An action is about a type when the words of its name after
+ * the verb spell the type (ListMetricStreams is about metric-stream); one about a mentioned type
+ * too stays (ImportTable with "table"). Actions about no type at all stay whatever the request says (GetShardIterator,
  * GetMetricData): removing only what is clearly about something else keeps a drafted policy
  * working.
  */
@@ -82,9 +94,8 @@ export function withoutUnmentionedTypes(
   const said = new Set([...topics, ...kinds.flatMap(typeWords).flatMap(wordForms)]);
   // Type keys run words together (transcriptionjob): two words said may spell one.
   const spelledBySaid = new Set([...said].flatMap((a) => [a, ...[...said].map((b) => a + b)]));
-  const spelled = (t: { key: string }) => typeWords(t.key).join('');
   const named = types.filter(
-    (t) => typeWords(t.key).every((w) => said.has(w)) || spelledBySaid.has(spelled(t)),
+    (t) => typeWords(t.key).every((w) => said.has(w)) || spelledBySaid.has(spelledKind(t.key)),
   );
   // A request that names none of the service's kinds of resource asks for the service as such.
   if (named.length === 0) return [...actions];
@@ -95,11 +106,12 @@ export function withoutUnmentionedTypes(
       .filter((t) =>
         named.some((n) => t === n || ['/', ':'].some((sep) => t.arnTemplate.startsWith(n.arnTemplate + sep))),
       )
-      .map(spelled),
+      .map((t) => spelledKind(t.key)),
   );
+  const spelledTypes = types.map((t) => spelledKind(t.key));
   return actions.filter((a) => {
     const name = objectWords(a.name).join('');
-    const about = types.map(spelled).filter((t) => name.includes(t));
+    const about = spelledTypes.filter((t) => name.includes(t));
     return about.length === 0 || about.some((t) => mentioned.has(t));
   });
 }
@@ -113,10 +125,9 @@ export function withoutUnmentionedTypes(
  * part of the same thing.
  */
 function withoutUnaskedVariants(actions: readonly ActionInfo[], topics: ReadonlySet<string>): ActionInfo[] {
-  const wordsOf = (a: ActionInfo) => a.name.match(/[A-Z][a-z0-9]*/g) ?? [];
-  const names = new Set(actions.map((a) => `${a.service}:${wordsOf(a).join(' ')}`));
+  const names = new Set(actions.map((a) => `${a.service}:${nameWords(a.name).join(' ')}`));
   return actions.filter((a) => {
-    const words = wordsOf(a);
+    const words = nameWords(a.name);
     // Remove each run of inserted words (between the verb and the last word) in turn.
     for (let from = 1; from < words.length - 1; from++) {
       for (let to = from + 1; to < words.length; to++) {
