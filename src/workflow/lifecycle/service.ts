@@ -371,8 +371,8 @@ export class LifecycleService {
    * The views of requests: their approvals in one query, their executions described a few at a
    * time. On Step Functions each description is an API call, which the service throttles per
    * account: a listing of a thousand requests must not make a thousand calls at once.
+   * `currentState`: say where a running execution is even where that costs a call (see describe).
    */
-  /** `currentState`: say where a running execution is even where that costs a call (see describe). */
   async #views(
     rows: readonly AccessRequestRow[],
     options: { readonly currentState?: boolean } = {},

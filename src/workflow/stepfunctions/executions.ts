@@ -118,61 +118,57 @@ export class StepFunctionsExecutions implements LifecycleExecutions {
    * every state entered is a top-level one.
    */
   async #currentState(name: string): Promise<string | undefined> {
+    for await (const e of this.#events(name, { reverseOrder: true, maxResults: 100 })) {
+      if (e.type!.endsWith('StateExited')) return undefined;
+      if (e.type!.endsWith('StateEntered')) {
+        const state = detailsOf(e)?.name;
+        return typeof state === 'string' ? state : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** The execution's events, without their data, page after page as they are read. */
+  async *#events(
+    name: string,
+    options: { readonly reverseOrder?: boolean; readonly maxResults: number },
+  ): AsyncGenerator<SfnHistoryEvent> {
     let nextToken: string | undefined;
     do {
       const page = await this.#client.send(
         new GetExecutionHistoryCommand({
           executionArn: this.executionArn(name),
-          reverseOrder: true,
-          maxResults: 100,
+          ...(options.reverseOrder ? { reverseOrder: true } : {}),
+          maxResults: options.maxResults,
           includeExecutionData: false,
           ...(nextToken ? { nextToken } : {}),
         }),
       );
-      for (const e of page.events ?? []) {
-        if (e.type!.endsWith('StateExited')) return undefined;
-        if (e.type!.endsWith('StateEntered')) {
-          const state = detailsOf(e)?.name;
-          return typeof state === 'string' ? state : undefined;
-        }
-      }
+      yield* page.events ?? [];
       nextToken = page.nextToken;
     } while (nextToken);
-    return undefined;
   }
 
   async history(name: string): Promise<HistoryEntry[]> {
     const entries: HistoryEntry[] = [];
     const stateOf = new Map<number, string>();
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#client.send(
-        new GetExecutionHistoryCommand({
-          executionArn: this.executionArn(name),
-          maxResults: 1000,
-          includeExecutionData: false,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
-      for (const e of page.events ?? []) {
-        // An event names its state only when it enters or leaves it; the others belong to the
-        // state their previous event belongs to.
-        const own = detailsOf(e)?.name;
-        const stateName =
-          typeof own === 'string' && /State(Entered|Exited)$/.test(e.type!)
-            ? own
-            : e.previousEventId !== undefined
-              ? stateOf.get(e.previousEventId)
-              : undefined;
-        if (stateName !== undefined && !e.type!.endsWith('StateExited')) stateOf.set(e.id!, stateName);
-        entries.push({
-          type: e.type!,
-          ...(stateName !== undefined ? { stateName } : {}),
-          timestamp: (e.timestamp ?? new Date(0)).toISOString(),
-        });
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    for await (const e of this.#events(name, { maxResults: 1000 })) {
+      // An event names its state only when it enters or leaves it; the others belong to the
+      // state their previous event belongs to.
+      const own = detailsOf(e)?.name;
+      const stateName =
+        typeof own === 'string' && /State(Entered|Exited)$/.test(e.type!)
+          ? own
+          : e.previousEventId !== undefined
+            ? stateOf.get(e.previousEventId)
+            : undefined;
+      if (stateName !== undefined && !e.type!.endsWith('StateExited')) stateOf.set(e.id!, stateName);
+      entries.push({
+        type: e.type!,
+        ...(stateName !== undefined ? { stateName } : {}),
+        timestamp: (e.timestamp ?? new Date(0)).toISOString(),
+      });
+    }
     return entries;
   }
 
